@@ -1,0 +1,159 @@
+// The import directions of DESIGN.md §2, as one table read by the ESLint rule
+// (tools/eslint-boundaries.js) and by the tidy test (test/tidy.test.ts).
+//
+// A module is a folder under src/ (or a top-level file: constants.ts, errors.ts, index.ts).
+// `modules` lists which of our modules it may import; `packages` lists the npm packages it may
+// import ("*" = any); `nodeBuiltins` says whether `node:*` imports are allowed; `pure` modules
+// additionally may not touch clocks, timers, randomness or the process (see PURE_GLOBALS).
+
+/** @typedef {{ modules: string[], packages: string[] | "*", nodeBuiltins: boolean, pure?: boolean }} Boundary */
+
+const FOUNDATION = ["util", "constants", "errors"];
+
+/** @type {Record<string, Boundary>} */
+export const BOUNDARIES = {
+  util: { modules: [], packages: [], nodeBuiltins: false, pure: true },
+  constants: { modules: ["util"], packages: [], nodeBuiltins: false, pure: true },
+  errors: { modules: ["util"], packages: [], nodeBuiltins: false, pure: true },
+  raft: { modules: FOUNDATION, packages: [], nodeBuiltins: false, pure: true },
+  "state-machine": { modules: FOUNDATION, packages: [], nodeBuiltins: false, pure: true },
+  wire: {
+    modules: ["raft", "state-machine", ...FOUNDATION],
+    packages: ["msgpackr"],
+    nodeBuiltins: false,
+    pure: true,
+  },
+  storage: {
+    modules: ["raft", "wire", ...FOUNDATION],
+    packages: ["classic-level", "abstract-level"],
+    nodeBuiltins: true,
+  },
+  transport: { modules: ["raft", "wire", ...FOUNDATION], packages: ["ws"], nodeBuiltins: true },
+  node: {
+    modules: ["raft", "state-machine", "wire", "storage", "transport", "protocol", ...FOUNDATION],
+    packages: ["pino"],
+    nodeBuiltins: true,
+  },
+  metrics: {
+    modules: ["node", "worker", "protocol", ...FOUNDATION],
+    packages: ["prom-client"],
+    nodeBuiltins: true,
+  },
+  mirror: {
+    modules: ["state-machine", "node", ...FOUNDATION],
+    packages: ["ioredis", "pino"],
+    nodeBuiltins: true,
+  },
+  protocol: {
+    modules: ["state-machine", ...FOUNDATION],
+    packages: ["typebox"],
+    nodeBuiltins: false,
+  },
+  api: {
+    modules: ["node", "protocol", "metrics", ...FOUNDATION],
+    packages: [
+      "fastify",
+      "@fastify/swagger",
+      "@fastify/type-provider-typebox",
+      "typebox",
+      "prom-client",
+    ],
+    nodeBuiltins: true,
+  },
+  worker: {
+    modules: ["protocol", ...FOUNDATION],
+    packages: ["undici", "cockatiel", "pino"],
+    nodeBuiltins: true,
+  },
+  // The composition root: builds storage + transport + node + api + metrics + mirror and listens.
+  server: {
+    modules: [
+      "raft",
+      "state-machine",
+      "wire",
+      "storage",
+      "transport",
+      "node",
+      "metrics",
+      "mirror",
+      "protocol",
+      "api",
+      "worker",
+      ...FOUNDATION,
+    ],
+    packages: ["pino", "fastify"],
+    nodeBuiltins: true,
+  },
+  // Client commands use protocol/worker only; `node` and `dev` reach the server through server/.
+  cli: {
+    modules: ["protocol", "worker", "server", ...FOUNDATION],
+    packages: ["commander", "undici", "pino"],
+    nodeBuiltins: true,
+  },
+  index: { modules: ["worker", "protocol", ...FOUNDATION], packages: [], nodeBuiltins: false },
+};
+
+/** Identifiers a pure module may not read: clocks, timers, randomness, the process. */
+export const PURE_GLOBALS = [
+  "Date",
+  "setTimeout",
+  "setInterval",
+  "setImmediate",
+  "clearTimeout",
+  "clearInterval",
+  "clearImmediate",
+  "queueMicrotask",
+  "process",
+  "performance",
+  "require",
+  "fetch",
+  "crypto",
+];
+
+/**
+ * Which module a file under src/ belongs to, or undefined for files outside src/.
+ * @param {string} relPath path relative to the repository root, with forward slashes
+ */
+export function moduleOf(relPath) {
+  const match = /^src\/([^/]+)(\/|$)/.exec(relPath);
+  if (match === null) return undefined;
+  const head = match[1] ?? "";
+  return match[2] === "/" ? head : head.replace(/\.[cm]?[jt]s$/, "");
+}
+
+/**
+ * The package name of a bare import specifier ("@scope/name/sub" → "@scope/name").
+ * @param {string} specifier
+ */
+export function packageOf(specifier) {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : (parts[0] ?? specifier);
+}
+
+/**
+ * Why an import from `fromFile` of `specifier` breaks the table, or undefined when it is allowed.
+ * Type-only imports are checked too: a wrong arrow is wrong even when erased.
+ * @param {string} fromFile repository-relative path of the importing file
+ * @param {string} specifier the import's source text
+ * @param {(spec: string) => string} resolveRelative maps a relative specifier to a repo-relative path
+ */
+export function boundaryViolation(fromFile, specifier, resolveRelative) {
+  const from = moduleOf(fromFile);
+  if (from === undefined) return undefined;
+  const rule = BOUNDARIES[from];
+  if (rule === undefined) return `src/${from} is not in tools/boundaries.js; add it to the table`;
+  if (specifier.startsWith("node:")) {
+    return rule.nodeBuiltins
+      ? undefined
+      : `src/${from} may not import Node built-ins (${specifier})`;
+  }
+  if (specifier.startsWith(".")) {
+    const target = moduleOf(resolveRelative(specifier));
+    if (target === undefined) return `src/${from} may not import from outside src/ (${specifier})`;
+    if (target === from || rule.modules.includes(target)) return undefined;
+    return `src/${from} may not import src/${target} (DESIGN.md §2)`;
+  }
+  const pkg = packageOf(specifier);
+  if (rule.packages === "*" || rule.packages.includes(pkg)) return undefined;
+  return `src/${from} may not import the package ${pkg}; allow it in tools/boundaries.js if right`;
+}
