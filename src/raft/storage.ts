@@ -1,0 +1,55 @@
+/**
+ * The read side of Raft's stable storage, as the core sees it (after etcd-io/raft's `Storage`).
+ *
+ * The core only reads through this interface; the application writes (after persisting a Ready)
+ * through the implementation's own methods. Production keeps an in-memory mirror of the durable
+ * log (the LevelDB store in src/storage loads it at start and appends after every fsync), so all
+ * reads are synchronous and the core stays free of I/O.
+ */
+import type { LogIndex, Term } from "../util/ids.js";
+import type { ConfState, Entry, HardState, Snapshot } from "./types.js";
+
+/** Thrown by {@link Storage} when the requested index lies behind the latest snapshot. */
+export class LogCompactedError extends Error {
+  override readonly name = "LogCompactedError";
+  constructor(readonly index: LogIndex) {
+    super(`log index ${index} is compacted into a snapshot`);
+  }
+}
+
+/** Thrown by {@link Storage} when the requested index lies beyond the last stored entry. */
+export class LogUnavailableError extends Error {
+  override readonly name = "LogUnavailableError";
+  constructor(readonly index: LogIndex) {
+    super(`log index ${index} is not stored yet`);
+  }
+}
+
+export interface Storage {
+  /** The durable hard state and configuration as of the last persisted Ready (at start). */
+  initialState(): { readonly hardState: HardState; readonly confState: ConfState };
+  /**
+   * Entries in `[lo, hi)`, stopping early once their encoded size passes `bytesMax` (at least one
+   * entry is always returned when `lo < hi`).
+   * @throws LogCompactedError if `lo` < `firstIndex()`
+   * @throws LogUnavailableError if `hi` > `lastIndex() + 1`
+   */
+  entries(lo: LogIndex, hi: LogIndex, bytesMax: number): Entry[];
+  /**
+   * The term of the entry at `index`, for `firstIndex() - 1 ≤ index ≤ lastIndex()` (the term at
+   * `firstIndex() - 1` is the snapshot's).
+   * @throws LogCompactedError / LogUnavailableError outside that range
+   */
+  term(index: LogIndex): Term;
+  /** The index of the first entry still held (the latest snapshot's index + 1). */
+  firstIndex(): LogIndex;
+  /** The index of the last entry held (the snapshot's index if the log is empty). */
+  lastIndex(): LogIndex;
+  /** The most recent snapshot. */
+  snapshot(): Snapshot;
+}
+
+/** Size of an entry for byte-limited batching: its data plus a fixed per-entry overhead. */
+export function entrySizeBytes(entry: Entry): number {
+  return entry.data.byteLength + 24;
+}
