@@ -16,9 +16,13 @@
 /** The layout version this code writes and reads. */
 export const STORE_FORMAT_VERSION = 1;
 
+/** Key of the store format version record. */
 export const FORMAT_KEY = Uint8Array.of(0x00);
+/** Key of the hard state record. */
 export const HARD_STATE_KEY = Uint8Array.of(0x01);
+/** Key of the latest snapshot's metadata. */
 export const SNAPSHOT_METADATA_KEY = Uint8Array.of(0x02);
+/** Key of the latest snapshot's data length. */
 export const SNAPSHOT_SIZE_KEY = Uint8Array.of(0x03);
 const SNAPSHOT_CHUNK_PREFIX = 0x04;
 const LOG_PREFIX = 0x05;

@@ -18,33 +18,12 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { ClassicLevel } from "classic-level";
 import { storageSnapshotChunkBytesMax } from "../constants.js";
-import type { Entry, HardState, Snapshot, SnapshotMetadata } from "../raft/types.js";
-import { EMPTY_HARD_STATE } from "../raft/types.js";
+import type { Entry, HardState, Snapshot } from "../raft/types.js";
 import { assert } from "../util/assert.js";
-import {
-  WireDecodeError,
-  decodeEntry,
-  decodeHardState,
-  decodeSnapshotMetadata,
-  encodeEntry,
-  encodeHardState,
-  encodeSnapshotMetadata,
-} from "../wire/raft-codec.js";
-import {
-  FORMAT_KEY,
-  HARD_STATE_KEY,
-  LOG_RANGE,
-  SNAPSHOT_CHUNK_RANGE,
-  SNAPSHOT_METADATA_KEY,
-  SNAPSHOT_SIZE_KEY,
-  STORE_FORMAT_VERSION,
-  chunkNumberOfKey,
-  decodeUint64,
-  encodeUint64,
-  logIndexOfKey,
-  logKey,
-  snapshotChunkKey,
-} from "./key-layout.js";
+import { encodeHardState } from "../wire/raft-codec.js";
+import { BatchPlan, lastIndexOf, type StoredBounds } from "./batch-plan.js";
+import { HARD_STATE_KEY } from "./key-layout.js";
+import { RecordReader, errorText, levelCode } from "./record-reader.js";
 import { StorageError, type StorageFailure } from "./storage-error.js";
 
 /** The folder inside the node's data directory that holds the LevelDB files. */
@@ -81,79 +60,10 @@ export interface LoadedRaftState {
   readonly entries: Entry[];
 }
 
+/** Tuning of {@link RaftStore.open}. */
 export interface RaftStoreOptions {
   /** Bytes per stored snapshot chunk; default `storageSnapshotChunkBytesMax`. */
   readonly snapshotChunkBytes?: number;
-}
-
-/**
- * What is on disk, kept in memory so writes know which keys to delete. Stored log keys are
- * exactly `firstStored..lastStored` (none when `lastStored < firstStored`); while the log is
- * non-empty, `firstStored ≤ snapshotIndex + 1`.
- */
-interface StoredBounds {
-  readonly firstStored: number;
-  readonly lastStored: number;
-  readonly snapshotIndex: number;
-  readonly snapshotChunks: number;
-}
-
-const lastIndexOf = (b: StoredBounds): number =>
-  b.lastStored >= b.firstStored ? Math.max(b.lastStored, b.snapshotIndex) : b.snapshotIndex;
-
-type BatchOp =
-  { type: "put"; key: Uint8Array; value: Uint8Array } | { type: "del"; key: Uint8Array };
-
-/** The operations of one batch being planned. */
-class BatchPlan {
-  readonly ops: BatchOp[] = [];
-  bytes = 0;
-
-  put(key: Uint8Array, value: Uint8Array): void {
-    this.ops.push({ type: "put", key, value });
-    this.bytes += key.byteLength + value.byteLength;
-  }
-
-  deleteLogRange(from: number, through: number): void {
-    for (let index = from; index <= through; index++) {
-      this.ops.push({ type: "del", key: logKey(index) });
-    }
-  }
-
-  /** Writes the snapshot's records, deleting leftover chunks of the previous one. */
-  putSnapshot(previous: StoredBounds, snapshot: Snapshot, chunkBytes: number): number {
-    const { data } = snapshot;
-    this.put(SNAPSHOT_METADATA_KEY, encodeSnapshotMetadata(snapshot.metadata));
-    this.put(SNAPSHOT_SIZE_KEY, encodeUint64(data.byteLength));
-    const chunks = Math.ceil(data.byteLength / chunkBytes);
-    for (let n = 0; n < chunks; n++) {
-      this.put(snapshotChunkKey(n), data.subarray(n * chunkBytes, (n + 1) * chunkBytes));
-    }
-    for (let n = chunks; n < previous.snapshotChunks; n++) {
-      this.ops.push({ type: "del", key: snapshotChunkKey(n) });
-    }
-    return chunks;
-  }
-
-  /** Appends `entries`, replacing a conflicting stored suffix (Raft §5.3). */
-  append(b: StoredBounds, entries: readonly Entry[]): StoredBounds {
-    const first = entries[0];
-    const last = entries[entries.length - 1];
-    if (first === undefined || last === undefined) return b;
-    entries.forEach((e, i) =>
-      assert(e.index === first.index + i, () => `entries to persist skip from ${first.index}`),
-    );
-    assert(
-      first.index > b.snapshotIndex && first.index <= lastIndexOf(b) + 1,
-      () =>
-        `entries from ${first.index} do not attach to the log ` +
-        `(snapshot ${b.snapshotIndex}, last ${lastIndexOf(b)})`,
-    );
-    this.deleteLogRange(last.index + 1, b.lastStored);
-    for (const entry of entries) this.put(logKey(entry.index), encodeEntry(entry));
-    const empty = b.lastStored < b.firstStored;
-    return { ...b, firstStored: empty ? first.index : b.firstStored, lastStored: last.index };
-  }
 }
 
 /** A Raft store opened on one data directory. Create with {@link RaftStore.open}. */
@@ -323,7 +233,7 @@ export class RaftStore {
       this.failure = new StorageError(
         this.dataDir,
         "write_failed",
-        `a synced batch of ${plan.ops.length} records failed (${describe(error)}); ` +
+        `a synced batch of ${plan.ops.length} records failed (${errorText(error)}); ` +
           "nothing written after this point can be trusted, the node must stop",
         { cause: error },
       );
@@ -333,19 +243,6 @@ export class RaftStore {
     this.bounds = next;
     return { syncDurationMs, operations: plan.ops.length, bytes: plan.bytes };
   }
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-  return `${error.message}${cause}`;
-}
-
-function levelCode(error: unknown): string | undefined {
-  const find = (e: unknown): string | undefined =>
-    e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : undefined;
-  const cause = error instanceof Error ? find(error.cause) : undefined;
-  return cause ?? find(error);
 }
 
 function openError(dataDir: string, location: string, error: unknown): StorageError {
@@ -358,161 +255,7 @@ function openError(dataDir: string, location: string, error: unknown): StorageEr
             "is another node running with this data directory?",
         ]
       : code === "LEVEL_CORRUPTION"
-        ? ["corrupt", `LevelDB reports corruption (${describe(error)})`]
-        : ["open_failed", `cannot open ${location} (${describe(error)})`];
+        ? ["corrupt", `LevelDB reports corruption (${errorText(error)})`]
+        : ["open_failed", `cannot open ${location} (${errorText(error)})`];
   return new StorageError(dataDir, failure, detail, { cause: error });
-}
-
-/** Reads and validates records, turning every failure into a {@link StorageError}. */
-class RecordReader {
-  constructor(
-    private readonly db: Db,
-    private readonly dataDir: string,
-  ) {}
-
-  corrupt(detail: string, cause?: unknown): never {
-    throw new StorageError(this.dataDir, "corrupt", detail, { cause });
-  }
-
-  private async guard<T>(doing: string, read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (error) {
-      if (error instanceof StorageError) throw error;
-      if (error instanceof WireDecodeError)
-        return this.corrupt(`${doing}: ${error.message}`, error);
-      const failure = levelCode(error) === "LEVEL_CORRUPTION" ? "corrupt" : "read_failed";
-      throw new StorageError(this.dataDir, failure, `${doing}: ${describe(error)}`, {
-        cause: error,
-      });
-    }
-  }
-
-  /** Checks the format record; writes it into a store that has no records at all. */
-  checkFormat(): Promise<void> {
-    return this.guard("reading the format record", async () => {
-      const stored = await this.db.get(FORMAT_KEY);
-      if (stored === undefined) {
-        const anyKey = await this.db.keys({ limit: 1 }).all();
-        if (anyKey.length > 0) this.corrupt("records without a format record: not a raft store");
-        await this.db.put(FORMAT_KEY, encodeUint64(STORE_FORMAT_VERSION), { sync: true });
-        return;
-      }
-      const version = decodeUint64(stored);
-      if (version === undefined) this.corrupt("the format record is malformed");
-      if (version !== STORE_FORMAT_VERSION) {
-        throw new StorageError(
-          this.dataDir,
-          "unsupported_format",
-          `written in store format ${version}; this version reads format ${STORE_FORMAT_VERSION}`,
-        );
-      }
-    });
-  }
-
-  /** Which log keys and snapshot chunks are stored (keys only; values are read by load). */
-  bounds(): Promise<StoredBounds> {
-    return this.guard("reading the log bounds", async () => {
-      const metadata = await this.db.get(SNAPSHOT_METADATA_KEY);
-      const snapshotIndex = metadata === undefined ? 0 : decodeSnapshotMetadata(metadata).index;
-      const [first] = await this.db.keys({ ...LOG_RANGE, limit: 1 }).all();
-      const [last] = await this.db.keys({ ...LOG_RANGE, limit: 1, reverse: true }).all();
-      const chunkKeys = await this.db.keys(SNAPSHOT_CHUNK_RANGE).all();
-      if (first === undefined || last === undefined) {
-        return {
-          firstStored: snapshotIndex + 1,
-          lastStored: snapshotIndex,
-          snapshotIndex,
-          snapshotChunks: chunkKeys.length,
-        };
-      }
-      const firstStored = logIndexOfKey(first) ?? this.corrupt("a log key is malformed");
-      const lastStored = logIndexOfKey(last) ?? this.corrupt("a log key is malformed");
-      return { firstStored, lastStored, snapshotIndex, snapshotChunks: chunkKeys.length };
-    });
-  }
-
-  hardState(): Promise<HardState> {
-    return this.guard("reading the hard state", async () => {
-      const stored = await this.db.get(HARD_STATE_KEY);
-      return stored === undefined ? EMPTY_HARD_STATE : decodeHardState(stored);
-    });
-  }
-
-  snapshot(): Promise<Snapshot | null> {
-    return this.guard("reading the snapshot", async () => {
-      const metadataBytes = await this.db.get(SNAPSHOT_METADATA_KEY);
-      const sizeBytes = await this.db.get(SNAPSHOT_SIZE_KEY);
-      const chunks: Uint8Array[] = [];
-      for await (const [key, value] of this.db.iterator(SNAPSHOT_CHUNK_RANGE)) {
-        const n = chunkNumberOfKey(key);
-        if (n !== chunks.length) this.corrupt(`snapshot chunk ${chunks.length} is missing`);
-        chunks.push(value);
-      }
-      if (metadataBytes === undefined) {
-        if (sizeBytes !== undefined || chunks.length > 0) {
-          this.corrupt("snapshot data is stored without snapshot metadata");
-        }
-        return null;
-      }
-      const metadata = decodeSnapshotMetadata(metadataBytes);
-      const size = sizeBytes === undefined ? undefined : decodeUint64(sizeBytes);
-      if (size === undefined) this.corrupt("the snapshot size record is missing or malformed");
-      const data = concat(chunks);
-      if (data.byteLength !== size) {
-        this.corrupt(`snapshot data has ${data.byteLength} bytes, its size record says ${size}`);
-      }
-      return { metadata, data };
-    });
-  }
-
-  /** The log after the snapshot, checked: consecutive indexes, keys match, terms never drop. */
-  entriesAfter(snapshot: SnapshotMetadata | null): Promise<Entry[]> {
-    const afterIndex = snapshot?.index ?? 0;
-    return this.guard("reading the log", async () => {
-      const entries: Entry[] = [];
-      let previousTerm = snapshot?.term ?? 0;
-      const range = { gt: logKey(afterIndex), lt: LOG_RANGE.lt };
-      for await (const [key, value] of this.db.iterator(range)) {
-        const index = logIndexOfKey(key) ?? this.corrupt("a log key is malformed");
-        const expected = afterIndex + entries.length + 1;
-        if (index !== expected) {
-          this.corrupt(`the log has a gap: expected index ${expected}, found ${index}`);
-        }
-        const entry = this.decodeAt(index, value);
-        if (entry.term < previousTerm) {
-          this.corrupt(
-            `log entry ${index} has term ${entry.term}, below ${previousTerm} before it`,
-          );
-        }
-        previousTerm = entry.term;
-        entries.push(entry);
-      }
-      return entries;
-    });
-  }
-
-  private decodeAt(index: number, value: Uint8Array): Entry {
-    let entry: Entry;
-    try {
-      entry = decodeEntry(value);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return this.corrupt(`log entry ${index} is undecodable (${reason})`, error);
-    }
-    if (entry.index !== index)
-      this.corrupt(`the record under log key ${index} is entry ${entry.index}`);
-    return entry;
-  }
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
-  const data = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return data;
 }

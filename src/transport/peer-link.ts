@@ -93,6 +93,7 @@ function frameBytes(data: WebSocket.RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
+/** The link to one peer (see the module header); created and driven by the transport. */
 export class PeerLink {
   private state: LinkState;
   private connection: Connection | null = null;

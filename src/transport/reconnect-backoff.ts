@@ -8,6 +8,7 @@
 import { assert } from "../util/assert.js";
 import type { Prng } from "../util/prng.js";
 
+/** The reconnect delays of one link (see the module header). */
 export class ReconnectBackoff {
   private attempts = 0;
 

@@ -67,6 +67,7 @@ export interface TransportLimits {
   readonly authNoncesMax: number;
 }
 
+/** The limits used when {@link TransportOptions.limits} says nothing. */
 export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = Object.freeze({
   messageBytesMax: peerMessageBytesMax,
   sendQueueMessagesMax: peerSendQueueMessagesMax,
@@ -110,6 +111,7 @@ export interface TransportStats {
   readonly droppedUnknownPeer: number;
 }
 
+/** A node's peer transport; see the module header. Create with {@link createTransport}. */
 export interface Transport {
   /**
    * Handles an HTTP `upgrade` event. Returns false (touching nothing) when the path is not

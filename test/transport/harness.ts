@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import WebSocket from "ws";
 import type { Message } from "../../src/raft/messages.js";
+import { handshakeHeaders, newNonce } from "../../src/transport/peer-auth.js";
 import {
   PEER_PATH,
   createTransport,
@@ -151,4 +152,25 @@ export function rawDial(
 /** The close code a raw socket receives. */
 export function closeCode(ws: WebSocket): Promise<number> {
   return new Promise((resolve) => ws.once("close", (code) => resolve(code)));
+}
+
+/** Handshake headers claiming `from` dialing `to`, signed with `secret`, stamped `timestampMs`. */
+export function signedAs(
+  from: string,
+  to: string,
+  { secret = SECRET, timestampMs = Date.now() }: { secret?: string; timestampMs?: number } = {},
+): Record<string, string> {
+  const handshake = { from: asNodeId(from), to: asNodeId(to), timestampMs, nonce: newNonce() };
+  return handshakeHeaders(handshake, secret);
+}
+
+/** Dials `node` as peer `from` with a valid proof; the open socket (throws when refused). */
+export async function dialAs(
+  node: TestNode,
+  from: string,
+  options: { autoPong?: boolean } = {},
+): Promise<WebSocket> {
+  const dialed = await rawDial(node.port, signedAs(from, node.id), options);
+  if (!("ws" in dialed)) throw new Error(`${node.id} refused ${from}: ${dialed.status}`);
+  return dialed.ws;
 }

@@ -9,7 +9,6 @@ import { PassThrough } from "node:stream";
 import { WebSocketServer } from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Message } from "../../src/raft/messages.js";
-import { handshakeHeaders, newNonce } from "../../src/transport/peer-auth.js";
 import {
   TransportConfigError,
   createTransport,
@@ -22,9 +21,11 @@ import {
   attachTransport,
   bareNode,
   closeCode,
+  dialAs,
   heartbeat,
   listen,
   rawDial,
+  signedAs,
   roundsFrom,
   startCluster,
   stopNode,
@@ -123,16 +124,8 @@ describe("links", () => {
     const [n2] = await cluster(["n2"], {
       n2: { limits, extraPeers: new Map([["n1", "127.0.0.1:1"]]) },
     });
-    const dialed = await rawDial(
-      n2!.port,
-      handshakeHeaders(
-        { from: n("n1"), to: n("n2"), timestampMs: Date.now(), nonce: newNonce() },
-        SECRET,
-      ),
-      { autoPong: false },
-    );
-    if (!("ws" in dialed)) throw new Error(`raw dial refused: ${dialed.status}`);
-    expect(await closeCode(dialed.ws)).toBe(1006);
+    const raw = await dialAs(n2!, "n1", { autoPong: false });
+    expect(await closeCode(raw)).toBe(1006);
     expect(n2!.statuses).toEqual(["n1 up", "n1 down"]);
     expect(statsOf(n2!, "n1").state).toBe("idle");
   });
@@ -160,25 +153,16 @@ describe("authentication", () => {
     expect(n3!.warnings.join("\n")).toMatch(
       /refused a peer handshake.*wrong or missing proof from n1/,
     );
-    const wrong = handshakeHeaders(
-      { from: n("n1"), to: n("n3"), timestampMs: Date.now(), nonce: newNonce() },
-      "not the cluster secret, but long",
-    );
+    const wrong = signedAs("n1", "n3", { secret: "not the cluster secret, but long" });
     expect(await rawDial(n3!.port, wrong)).toEqual({ status: 401 });
   });
 
   it("stale and replayed proofs are refused", async () => {
     const [, n2] = await cluster(["n1", "n2"]);
     await allLinksUp(running);
-    const stale = handshakeHeaders(
-      { from: n("n1"), to: n("n2"), timestampMs: Date.now() - 60_000, nonce: newNonce() },
-      SECRET,
-    );
+    const stale = signedAs("n1", "n2", { timestampMs: Date.now() - 60_000 });
     expect(await rawDial(n2!.port, stale)).toEqual({ status: 401 });
-    const fresh = handshakeHeaders(
-      { from: n("n1"), to: n("n2"), timestampMs: Date.now(), nonce: newNonce() },
-      SECRET,
-    );
+    const fresh = signedAs("n1", "n2");
     const first = await rawDial(n2!.port, fresh);
     expect("ws" in first).toBe(true);
     if ("ws" in first) first.ws.close();
@@ -189,14 +173,7 @@ describe("authentication", () => {
 
   it("a peer that should accept is refused when it dials (the smaller id dials)", async () => {
     const [n2] = await cluster(["n2", "n3"]);
-    const dialed = await rawDial(
-      n2!.port,
-      handshakeHeaders(
-        { from: n("n3"), to: n("n2"), timestampMs: Date.now(), nonce: newNonce() },
-        SECRET,
-      ),
-    );
-    expect(dialed).toEqual({ status: 403 });
+    expect(await rawDial(n2!.port, signedAs("n3", "n2"))).toEqual({ status: 403 });
   });
 
   it("rejects a configuration without a secret unless insecure, and malformed ids or addresses", () => {
@@ -246,16 +223,9 @@ describe("bad frames", () => {
 
     // An authenticated socket claiming to be n2 sends garbage to n3: n3 closes it, code 1007.
     await allLinksUp([n1!, n3!]);
-    const dialed = await rawDial(
-      n3!.port,
-      handshakeHeaders(
-        { from: n("n2"), to: n("n3"), timestampMs: Date.now(), nonce: newNonce() },
-        SECRET,
-      ),
-    );
-    if (!("ws" in dialed)) throw new Error(`raw dial refused: ${dialed.status}`);
-    const closing = closeCode(dialed.ws);
-    dialed.ws.send(Uint8Array.of(0x92, 0x01));
+    const raw = await dialAs(n3!, "n2");
+    const closing = closeCode(raw);
+    raw.send(Uint8Array.of(0x92, 0x01));
     expect(await closing).toBe(1007);
     expect(statsOf(n3!, "n2").malformedFrames).toBe(1);
     // The n1–n3 link never noticed.
@@ -267,16 +237,9 @@ describe("bad frames", () => {
     const [n2] = await cluster(["n2", "n3"], {
       n2: { extraPeers: new Map([["n1", "127.0.0.1:1"]]) },
     });
-    const dialed = await rawDial(
-      n2!.port,
-      handshakeHeaders(
-        { from: n("n1"), to: n("n2"), timestampMs: Date.now(), nonce: newNonce() },
-        SECRET,
-      ),
-    );
-    if (!("ws" in dialed)) throw new Error(`raw dial refused: ${dialed.status}`);
-    const closing = closeCode(dialed.ws);
-    dialed.ws.send(encodeMessage(heartbeat(n("n3"), n("n2"), 1)));
+    const raw = await dialAs(n2!, "n1");
+    const closing = closeCode(raw);
+    raw.send(encodeMessage(heartbeat(n("n3"), n("n2"), 1)));
     expect(await closing).toBe(1007);
     expect(statsOf(n2!, "n1").malformedFrames).toBe(1);
     expect(n2!.received).toEqual([]);
@@ -301,16 +264,9 @@ describe("bad frames", () => {
     expect(statsOf(n1!, "n2").dropped.oversize).toBe(1);
     expect(upCount(n1!, "n2")).toBe(true);
 
-    const dialed = await rawDial(
-      n2!.port,
-      handshakeHeaders(
-        { from: n("n1"), to: n("n2"), timestampMs: Date.now(), nonce: newNonce() },
-        SECRET,
-      ),
-    );
-    if (!("ws" in dialed)) throw new Error(`raw dial refused: ${dialed.status}`);
-    const closing = closeCode(dialed.ws);
-    dialed.ws.send(new Uint8Array(2048));
+    const raw = await dialAs(n2!, "n1");
+    const closing = closeCode(raw);
+    raw.send(new Uint8Array(2048));
     expect(await closing).toBe(1009);
     await waitFor(() => statsOf(n2!, "n1").malformedFrames === 1, "n2 to count the oversize frame");
     // The real n1 lost its link to the raw socket that replaced it, redials, and gets through.
