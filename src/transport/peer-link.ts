@@ -153,6 +153,7 @@ export class PeerLink {
     c.ws.send(frame, { binary: true }, (error) => {
       c.queuedMessages--;
       c.queuedBytes -= size;
+      // A failed write also fails the socket, whose `error`/`close` events log and report it.
       if (error === undefined || error === null) {
         this.sentMessages++;
         this.sentBytes += size;
