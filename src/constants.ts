@@ -35,9 +35,39 @@ export const snapshotLogTailEntries = 5_000;
 export const peerMessageBytesMax = 16 * 1024 * 1024;
 /** Messages queued for one peer before new ones are dropped (Raft retransmits). */
 export const peerSendQueueMessagesMax = 4_096;
+/** Encoded bytes queued for one peer (handed to the socket, not yet written) before new ones drop. */
+export const peerSendQueueBytesMax = 64 * 1024 * 1024;
 /** First and largest reconnect delay to a peer; each attempt doubles, with jitter. */
 export const peerReconnectDelayMsMin = 50;
 export const peerReconnectDelayMsMax = 2_000;
+/** A dial (TCP connect + WebSocket upgrade) not finished within this time is abandoned. */
+export const peerDialTimeoutMs = 2_000;
+/** A link pings its peer this often; any frame or pong counts as a sign of life. */
+export const peerPingIntervalMs = 1_000;
+/** A link that has received nothing (not even a pong) for this long is presumed dead and closed. */
+export const peerIdleTimeoutMs = 5_000;
+/** On shutdown, links get this long to flush and finish the close handshake before being cut. */
+export const peerCloseTimeoutMs = 1_000;
+/** A peer handshake whose timestamp is further than this from our clock is refused as stale. */
+export const peerAuthClockSkewMsMax = 30_000;
+/** Handshake nonces remembered (within the skew window) to refuse replayed handshakes. */
+export const peerAuthNoncesMax = 10_000;
+/** Shortest cluster secret accepted for peer authentication (HMAC-SHA256 key). */
+export const clusterSecretBytesMin = 16;
+
+// ── Wire limits (src/wire: what a decoder accepts from an untrusted peer) ──────────────────
+/** Longest node id, in UTF-16 code units. */
+export const nodeIdCharsMax = 64;
+/** Longest ReadIndex request id, in UTF-16 code units. */
+export const readRequestIdCharsMax = 128;
+/** Entries in one AppendEntries message. */
+export const raftEntriesPerMessageMax = 100_000;
+/** Voters plus learners in one configuration. */
+export const raftConfMembersMax = 64;
+
+// ── Raft store (src/storage) ───────────────────────────────────────────────────────────────
+/** Snapshot data is stored in chunks of at most this many bytes (one LevelDB value each). */
+export const storageSnapshotChunkBytesMax = 1024 * 1024;
 
 // ── Proposals and reads ────────────────────────────────────────────────────────────────────
 /** A proposal not applied within this time is answered with `proposal_timeout`. */
@@ -90,6 +120,18 @@ assert(
 assert(workerHeartbeatIntervalMs * 2 < workerLeaseTtlMs, "a lease must survive a lost heartbeat");
 assert(workerLeaseTtlMs <= partitionLeaseTtlMs, "a partition outlives its worker's lease");
 assert(peerReconnectDelayMsMin < peerReconnectDelayMsMax, "reconnect delays must grow");
+assert(peerMessageBytesMax <= peerSendQueueBytesMax, "the largest peer frame must fit in a queue");
+assert(peerPingIntervalMs * 2 <= peerIdleTimeoutMs, "a link must survive one lost pong");
+assert(
+  peerDialTimeoutMs >= peerReconnectDelayMsMin,
+  "a dial must get longer than the shortest backoff",
+);
+// 24 is the per-entry overhead of entrySizeBytes (src/raft/storage.ts): a full AppendEntries of
+// empty entries must still decode.
+assert(
+  Math.floor(raftAppendBytesMax / 24) + 1 <= raftEntriesPerMessageMax,
+  "a full AppendEntries must fit the wire's entry limit",
+);
 assert(retryBackoffMsBase <= retryBackoffMsMax, "retry backoff base must not exceed its cap");
 assert(
   partitionsPerAcquireMax <= pendingPartitionsPerPlanMax,

@@ -1,0 +1,366 @@
+/**
+ * The WebSocket peer transport between coordinator nodes (DESIGN.md §2, issue 4 "Transport").
+ *
+ * - It shares the node's HTTP port: it never listens itself; the node forwards its
+ *   `http.Server`'s `upgrade` events to {@link Transport.handleUpgrade}, and peers are dialed at
+ *   `ws://<host:port>/v1/raft/peer`.
+ * - One link per pair of nodes: the node with the smaller id (string order) dials, the other
+ *   accepts; both send over it. The addresses come from this node's own configuration, so a test
+ *   proxy can sit on any link.
+ * - Upgrades are authenticated with an HMAC proof over the shared cluster secret (./peer-auth.ts);
+ *   a refused upgrade is answered 401/403 and logged. A cluster secret is required unless the
+ *   explicit `insecure` flag is set (then peers are identified but not authenticated).
+ * - Messages are raft-codec frames; inbound frames over `peerMessageBytesMax` close the link
+ *   (ws `maxPayload`), outbound ones are dropped and counted; sending is bounded per peer and
+ *   drops while a link is down (Raft retransmits); the dialer redials with jittered backoff; a
+ *   link going down is reported through `onPeerStatus` so the node can call
+ *   `reportUnreachable(peer)`.
+ */
+import { randomInt } from "node:crypto";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import WebSocket, { WebSocketServer } from "ws";
+import {
+  clusterSecretBytesMin,
+  nodeIdCharsMax,
+  peerAuthClockSkewMsMax,
+  peerAuthNoncesMax,
+  peerCloseTimeoutMs,
+  peerDialTimeoutMs,
+  peerIdleTimeoutMs,
+  peerMessageBytesMax,
+  peerPingIntervalMs,
+  peerReconnectDelayMsMax,
+  peerReconnectDelayMsMin,
+  peerSendQueueBytesMax,
+  peerSendQueueMessagesMax,
+} from "../constants.js";
+import type { Message } from "../raft/messages.js";
+import { assert } from "../util/assert.js";
+import type { NodeId } from "../util/ids.js";
+import { createPrng, type Prng } from "../util/prng.js";
+import { encodeMessage } from "../wire/raft-codec.js";
+import { PeerAuthenticator, handshakeHeaders, newNonce } from "./peer-auth.js";
+import { PeerLink, type PeerLinkStats, type TransportLogger } from "./peer-link.js";
+import { ReconnectBackoff } from "./reconnect-backoff.js";
+
+/** The HTTP path of peer links. */
+export const PEER_PATH = "/v1/raft/peer";
+
+/** A transport configured wrongly (a caller mistake, reported before anything starts). */
+export class TransportConfigError extends Error {
+  override readonly name = "TransportConfigError";
+}
+
+/** Limits and timings; each defaults to the constant of the same meaning in src/constants.ts. */
+export interface TransportLimits {
+  readonly messageBytesMax: number;
+  readonly sendQueueMessagesMax: number;
+  readonly sendQueueBytesMax: number;
+  readonly reconnectDelayMsMin: number;
+  readonly reconnectDelayMsMax: number;
+  readonly dialTimeoutMs: number;
+  readonly pingIntervalMs: number;
+  readonly idleTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+  readonly authClockSkewMsMax: number;
+  readonly authNoncesMax: number;
+}
+
+/** The limits used when {@link TransportOptions.limits} says nothing. */
+export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = Object.freeze({
+  messageBytesMax: peerMessageBytesMax,
+  sendQueueMessagesMax: peerSendQueueMessagesMax,
+  sendQueueBytesMax: peerSendQueueBytesMax,
+  reconnectDelayMsMin: peerReconnectDelayMsMin,
+  reconnectDelayMsMax: peerReconnectDelayMsMax,
+  dialTimeoutMs: peerDialTimeoutMs,
+  pingIntervalMs: peerPingIntervalMs,
+  idleTimeoutMs: peerIdleTimeoutMs,
+  closeTimeoutMs: peerCloseTimeoutMs,
+  authClockSkewMsMax: peerAuthClockSkewMsMax,
+  authNoncesMax: peerAuthNoncesMax,
+});
+
+export interface TransportOptions {
+  readonly selfId: NodeId;
+  /** Every peer's `host:port` as this node reaches it; an entry for `selfId` is ignored. */
+  readonly peers: ReadonlyMap<NodeId, string>;
+  /** The shared cluster secret (at least `clusterSecretBytesMin` bytes), or null with `insecure`. */
+  readonly clusterSecret: string | null;
+  /** Allows `clusterSecret: null`: peers are then identified but NOT authenticated. */
+  readonly insecure?: boolean;
+  /** A message from a peer, decoded and checked (`from` is that peer, `to` is us). */
+  readonly onMessage: (message: Message) => void;
+  /** A link came up or went down (call RawNode.reportUnreachable on `down`). */
+  readonly onPeerStatus: (peer: NodeId, status: "up" | "down") => void;
+  readonly logger?: TransportLogger;
+  /** Randomness for reconnect jitter (default: seeded from crypto). */
+  readonly prng?: Prng;
+  /** Wall clock in ms since the Unix epoch, for handshake timestamps and idle detection. */
+  readonly clock?: () => number;
+  readonly limits?: Partial<TransportLimits>;
+}
+
+/** Transport-wide and per-peer counters (peers sorted by id). */
+export interface TransportStats {
+  readonly peers: readonly PeerLinkStats[];
+  /** Upgrade requests on the peer path that failed authentication. */
+  readonly rejectedHandshakes: number;
+  /** Messages addressed to a node that has no configured address. */
+  readonly droppedUnknownPeer: number;
+}
+
+/** A node's peer transport; see the module header. Create with {@link createTransport}. */
+export interface Transport {
+  /**
+   * Handles an HTTP `upgrade` event. Returns false (touching nothing) when the path is not
+   * {@link PEER_PATH}, so other upgrade handlers may take it.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Sends a message to `message.to` (which must be a configured peer), or drops and counts it. */
+  send(message: Message): void;
+  /** Starts dialing peers and the keep-alive pings. */
+  start(): void;
+  /** Closes every link and timer; resolves when all sockets are closed. Idempotent. */
+  close(): Promise<void>;
+  stats(): TransportStats;
+}
+
+const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+const ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const SILENT: TransportLogger = { info: () => undefined, warn: () => undefined };
+
+function checkNodeId(id: string, what: string): void {
+  if (id.length > nodeIdCharsMax || !NODE_ID_PATTERN.test(id)) {
+    throw new TransportConfigError(
+      `${what} "${id}" must be 1..${nodeIdCharsMax} characters of A-Z a-z 0-9 . _ -`,
+    );
+  }
+}
+
+function checkAddress(id: NodeId, address: string): void {
+  const port = Number(ADDRESS_PATTERN.exec(address)?.[2] ?? 0);
+  if (port < 1 || port > 65_535) {
+    throw new TransportConfigError(`the address of ${id} must be host:port, got "${address}"`);
+  }
+}
+
+function checkSecret(secret: string | null, insecure: boolean): void {
+  if (secret === null || secret === "") {
+    if (insecure) return;
+    throw new TransportConfigError(
+      "a cluster secret is required to authenticate peers (--cluster-secret / " +
+        "ELK_CLUSTER_SECRET); only an explicit insecure flag allows running without one",
+    );
+  }
+  if (Buffer.byteLength(secret, "utf8") < clusterSecretBytesMin) {
+    throw new TransportConfigError(
+      `the cluster secret must be at least ${clusterSecretBytesMin} bytes long`,
+    );
+  }
+}
+
+/**
+ * Creates the transport of node `selfId` (nothing happens until {@link Transport.start} and the
+ * first upgrade).
+ * @throws TransportConfigError on a malformed id or address, or a missing/short secret
+ */
+export function createTransport(options: TransportOptions): Transport {
+  checkNodeId(options.selfId, "the node id");
+  for (const [id, address] of options.peers) {
+    checkNodeId(id, "a peer id");
+    if (id !== options.selfId) checkAddress(id, address);
+  }
+  checkSecret(options.clusterSecret, options.insecure === true);
+  return new PeerTransport(options);
+}
+
+function closed(ws: WebSocket): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => ws.once("close", () => resolve()));
+}
+
+class PeerTransport implements Transport {
+  private readonly limits: TransportLimits;
+  private readonly secret: string | null;
+  private readonly logger: TransportLogger;
+  private readonly clock: () => number;
+  private readonly links = new Map<NodeId, PeerLink>();
+  private readonly sockets = new Set<WebSocket>();
+  private readonly server: WebSocketServer;
+  private readonly auth: PeerAuthenticator;
+  private pingTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+  private rejectedHandshakes = 0;
+  private droppedUnknownPeer = 0;
+
+  constructor(private readonly options: TransportOptions) {
+    this.limits = { ...DEFAULT_TRANSPORT_LIMITS, ...options.limits };
+    this.secret = options.clusterSecret === "" ? null : options.clusterSecret;
+    this.logger = options.logger ?? SILENT;
+    this.clock = options.clock ?? Date.now;
+    this.server = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      maxPayload: this.limits.messageBytesMax,
+      perMessageDeflate: false,
+    });
+    const prng = options.prng ?? createPrng(randomInt(2 ** 31));
+    const dialers = new Set<NodeId>();
+    for (const [id, address] of options.peers) {
+      if (id === options.selfId) continue;
+      const dials = options.selfId < id;
+      if (!dials) dialers.add(id);
+      this.links.set(id, this.createLink(id, address, dials, prng.fork()));
+    }
+    this.auth = new PeerAuthenticator({
+      selfId: options.selfId,
+      dialers,
+      peers: new Set(this.links.keys()),
+      secret: this.secret,
+      clockSkewMsMax: this.limits.authClockSkewMsMax,
+      noncesMax: this.limits.authNoncesMax,
+    });
+  }
+
+  private createLink(id: NodeId, address: string, dials: boolean, prng: Prng): PeerLink {
+    const { limits, options } = this;
+    const context = {
+      selfId: options.selfId,
+      logger: this.logger,
+      queueMessagesMax: limits.sendQueueMessagesMax,
+      queueBytesMax: limits.sendQueueBytesMax,
+      idleTimeoutMs: limits.idleTimeoutMs,
+      clock: this.clock,
+      onMessage: options.onMessage,
+      onPeerStatus: options.onPeerStatus,
+    };
+    if (!dials) return new PeerLink(id, context, null);
+    const backoff = new ReconnectBackoff(
+      prng,
+      limits.reconnectDelayMsMin,
+      limits.reconnectDelayMsMax,
+    );
+    return new PeerLink(id, context, { address, backoff, connect: () => this.dial(id, address) });
+  }
+
+  private dial(to: NodeId, address: string): WebSocket {
+    const handshake = {
+      from: this.options.selfId,
+      to,
+      timestampMs: this.clock(),
+      nonce: newNonce(),
+    };
+    const ws = new WebSocket(`ws://${address}${PEER_PATH}`, {
+      headers: handshakeHeaders(handshake, this.secret),
+      maxPayload: this.limits.messageBytesMax,
+      perMessageDeflate: false,
+      handshakeTimeout: this.limits.dialTimeoutMs,
+    });
+    this.track(ws);
+    return ws;
+  }
+
+  private track(ws: WebSocket): void {
+    this.sockets.add(ws);
+    ws.once("close", () => this.sockets.delete(ws));
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const pathname = (request.url ?? "").split("?", 1)[0];
+    if (pathname !== PEER_PATH) return false;
+    if (this.closing !== null) {
+      this.refuseUpgrade(socket, 503, "the node is shutting down");
+      return true;
+    }
+    const verdict = this.auth.verify(request.headers, this.clock());
+    if (!verdict.ok) {
+      this.rejectedHandshakes++;
+      const remote = `${request.socket.remoteAddress ?? "?"}:${request.socket.remotePort ?? "?"}`;
+      this.logger.warn({ remote, reason: verdict.reason }, "refused a peer handshake");
+      this.refuseUpgrade(socket, verdict.httpStatus, verdict.reason);
+      return true;
+    }
+    const link = this.links.get(verdict.from);
+    assert(link !== undefined, "an authenticated peer has a link");
+    this.server.handleUpgrade(request, socket, head, (ws) => {
+      this.track(ws);
+      link.accept(ws);
+    });
+    return true;
+  }
+
+  private refuseUpgrade(socket: Duplex, httpStatus: number, reason: string): void {
+    const body = `${reason}\n`;
+    socket.once("error", (error) =>
+      this.logger.warn({ err: error.message }, "refused peer socket failed"),
+    );
+    socket.end(
+      `HTTP/1.1 ${httpStatus} ${STATUS_CODES[httpStatus] ?? ""}\r\n` +
+        "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+
+  send(message: Message): void {
+    assert(message.from === this.options.selfId, "a node sends only its own messages");
+    const link = this.links.get(message.to);
+    if (link === undefined) {
+      this.droppedUnknownPeer++;
+      return;
+    }
+    const frame = encodeMessage(message);
+    if (frame.byteLength > this.limits.messageBytesMax) {
+      link.countOversize();
+      const bytes = frame.byteLength;
+      this.logger.warn(
+        { peer: message.to, type: message.type, bytes },
+        "dropped an oversize message",
+      );
+      return;
+    }
+    link.send(frame);
+  }
+
+  start(): void {
+    if (this.closing !== null || this.pingTimer !== null) return;
+    for (const link of this.links.values()) link.start();
+    this.pingTimer = setInterval(() => {
+      const nowMs = this.clock();
+      for (const link of this.links.values()) link.keepAlive(nowMs);
+    }, this.limits.pingIntervalMs);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.closeAll();
+    return this.closing;
+  }
+
+  private async closeAll(): Promise<void> {
+    if (this.pingTimer !== null) clearInterval(this.pingTimer);
+    for (const link of this.links.values()) link.close();
+    const sockets = [...this.sockets];
+    for (const ws of sockets) {
+      if (ws.readyState !== WebSocket.CLOSED) ws.close(1001, "node shutting down");
+    }
+    // Sockets get closeTimeoutMs to flush and finish the close handshake, then are cut.
+    const cut = setTimeout(
+      () => sockets.forEach((ws) => ws.terminate()),
+      this.limits.closeTimeoutMs,
+    );
+    await Promise.all(sockets.map(closed));
+    clearTimeout(cut);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  stats(): TransportStats {
+    const peers = [...this.links.values()].map((link) => link.stats());
+    peers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return {
+      peers,
+      rejectedHandshakes: this.rejectedHandshakes,
+      droppedUnknownPeer: this.droppedUnknownPeer,
+    };
+  }
+}

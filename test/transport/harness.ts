@@ -1,0 +1,176 @@
+// Test harness for the peer transport: real HTTP servers on 127.0.0.1 (ephemeral ports), one
+// transport per node, recorders for what each node received and logged, and condition waits.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import WebSocket from "ws";
+import type { Message } from "../../src/raft/messages.js";
+import { handshakeHeaders, newNonce } from "../../src/transport/peer-auth.js";
+import {
+  PEER_PATH,
+  createTransport,
+  type Transport,
+  type TransportLimits,
+} from "../../src/transport/transport.js";
+import { asNodeId, type NodeId } from "../../src/util/ids.js";
+import { createPrng } from "../../src/util/prng.js";
+
+export const SECRET = "a test cluster secret of 32 bytes";
+
+export interface TestNode {
+  readonly id: NodeId;
+  readonly port: number;
+  readonly server: http.Server;
+  transport: Transport;
+  readonly received: Message[];
+  /** "n2 up", "n2 down", in order. */
+  readonly statuses: string[];
+  /** Every warning logged, with its fields, as one line. */
+  readonly warnings: string[];
+  /** Upgrade requests that reached this node's server. */
+  upgrades: number;
+}
+
+export interface NodeOptions {
+  readonly secret?: string | null;
+  readonly limits?: Partial<TransportLimits>;
+  /** Extra peers (id → address) beyond the cluster's own nodes. */
+  readonly extraPeers?: ReadonlyMap<string, string>;
+}
+
+/** An HTTP server listening on 127.0.0.1 (`port` 0: an ephemeral one). */
+export async function listen(port = 0): Promise<{ server: http.Server; port: number }> {
+  const server = http.createServer((_req, res) => res.writeHead(404).end());
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** Creates (not starts) node `id`'s transport for `addresses`, and routes its server's upgrades. */
+export function attachTransport(
+  node: Omit<TestNode, "transport"> & { transport?: Transport },
+  addresses: ReadonlyMap<NodeId, string>,
+  options: NodeOptions = {},
+): TestNode {
+  const secret = options.secret === undefined ? SECRET : options.secret;
+  const peers = new Map(addresses);
+  for (const [id, address] of options.extraPeers ?? []) peers.set(asNodeId(id), address);
+  node.transport = createTransport({
+    selfId: node.id,
+    peers,
+    clusterSecret: secret,
+    insecure: secret === null,
+    onMessage: (m) => node.received.push(m),
+    onPeerStatus: (peer, status) => node.statuses.push(`${peer} ${status}`),
+    logger: {
+      info: () => undefined,
+      warn: (fields, message) => node.warnings.push(`${message} ${JSON.stringify(fields)}`),
+    },
+    prng: createPrng(node.port),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+  });
+  return node as TestNode;
+}
+
+function routeUpgrades(node: { server: http.Server; upgrades: number; transport?: Transport }) {
+  node.server.on("upgrade", (req, socket, head) => {
+    node.upgrades++;
+    if (node.transport?.handleUpgrade(req, socket, head) !== true) socket.destroy();
+  });
+}
+
+/** A node with a listening server and no transport yet. */
+export async function bareNode(id: string, port = 0) {
+  const listening = await listen(port);
+  const node = {
+    id: asNodeId(id),
+    ...listening,
+    received: [] as Message[],
+    statuses: [] as string[],
+    warnings: [] as string[],
+    upgrades: 0,
+  };
+  routeUpgrades(node);
+  return node;
+}
+
+/** Starts one node per id, all knowing each other; per-node options by id. */
+export async function startCluster(
+  ids: readonly string[],
+  options: Readonly<Record<string, NodeOptions>> = {},
+): Promise<TestNode[]> {
+  const bare = await Promise.all(ids.map((id) => bareNode(id)));
+  const addresses = new Map(bare.map((n) => [n.id, `127.0.0.1:${n.port}`]));
+  const nodes = bare.map((n) => attachTransport(n, addresses, options[n.id]));
+  for (const node of nodes) node.transport.start();
+  return nodes;
+}
+
+/** Closes a node's transport and its server. */
+export async function stopNode(node: TestNode): Promise<void> {
+  await node.transport.close();
+  node.server.closeAllConnections();
+  await new Promise<void>((resolve) => node.server.close(() => resolve()));
+}
+
+/** Resolves once `condition()` holds; rejects naming `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export function heartbeat(from: NodeId, to: NodeId, readRound: number): Message {
+  return { type: "Heartbeat", from, to, term: 1, leaderCommit: 0, readRound };
+}
+
+/** Heartbeat rounds `node` received from `from`, in arrival order. */
+export const roundsFrom = (node: TestNode, from: string): number[] =>
+  node.received.flatMap((m) => (m.from === from && m.type === "Heartbeat" ? [m.readRound] : []));
+
+/** Dials a node's peer path with hand-made headers: the open socket, or the refusal status. */
+export function rawDial(
+  port: number,
+  headers: Record<string, string>,
+  options: { autoPong?: boolean } = {},
+): Promise<{ ws: WebSocket } | { status: number }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}${PEER_PATH}`, { headers, ...options });
+    ws.once("open", () => resolve({ ws }));
+    ws.once("unexpected-response", (_req, res) => {
+      resolve({ status: res.statusCode ?? 0 });
+      ws.terminate();
+    });
+    ws.once("error", reject);
+  });
+}
+
+/** The close code a raw socket receives. */
+export function closeCode(ws: WebSocket): Promise<number> {
+  return new Promise((resolve) => ws.once("close", (code) => resolve(code)));
+}
+
+/** Handshake headers claiming `from` dialing `to`, signed with `secret`, stamped `timestampMs`. */
+export function signedAs(
+  from: string,
+  to: string,
+  { secret = SECRET, timestampMs = Date.now() }: { secret?: string; timestampMs?: number } = {},
+): Record<string, string> {
+  const handshake = { from: asNodeId(from), to: asNodeId(to), timestampMs, nonce: newNonce() };
+  return handshakeHeaders(handshake, secret);
+}
+
+/** Dials `node` as peer `from` with a valid proof; the open socket (throws when refused). */
+export async function dialAs(
+  node: TestNode,
+  from: string,
+  options: { autoPong?: boolean } = {},
+): Promise<WebSocket> {
+  const dialed = await rawDial(node.port, signedAs(from, node.id), options);
+  if (!("ws" in dialed)) throw new Error(`${node.id} refused ${from}: ${dialed.status}`);
+  return dialed.ws;
+}
