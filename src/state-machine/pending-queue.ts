@@ -27,11 +27,6 @@ export class PendingQueue {
     });
   }
 
-  /** Partitions pending but in backoff (a query for tests and views). */
-  get delayedCount(): number {
-    return this.delayed.size;
-  }
-
   /** Files partition `i`, just made pending, as grantable now or after its `notBeforeMs`. */
   add(i: number, nowMs: number): void {
     assert(this.table.status[i] === PENDING && i < this.fresh, "only granted partitions return");
@@ -42,22 +37,12 @@ export class PendingQueue {
   /** The next partition to grant at `nowMs` (removed from the queue), or undefined. */
   take(nowMs: number): number | undefined {
     this.promoteDue(nowMs);
-    const returned = this.returned.peek();
-    const fresh = this.fresh < this.table.count ? this.fresh : undefined;
-    if (returned === undefined && fresh === undefined) return undefined;
-    if (fresh === undefined || (returned !== undefined && returned < fresh)) {
-      this.returned.pop();
+    const returned = this.returned.pop();
+    if (returned !== undefined) {
+      assert(returned < this.fresh, "returned partitions were granted, so lie below the cursor");
       return returned;
     }
-    this.fresh++;
-    return fresh;
-  }
-
-  /** Whether a partition would be granted at `nowMs`. */
-  hasGrantable(nowMs: number): boolean {
-    if (this.fresh < this.table.count || this.returned.size > 0) return true;
-    const next = this.delayed.peek();
-    return next !== undefined && (this.table.notBeforeMs[next] ?? 0) <= nowMs;
+    return this.fresh < this.table.count ? this.fresh++ : undefined;
   }
 
   private promoteDue(nowMs: number): void {
