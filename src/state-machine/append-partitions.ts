@@ -99,6 +99,7 @@ function rangesToAdd(plan: PlanRecord, command: Checked<AppendPartitions>): IdRa
   return ranges;
 }
 
+/** Appends partitions to an open-ended plan (see the module comment for the rules). */
 export const appendPartitions: Handler<"AppendPartitions"> = (ctx, command) => {
   const plan = planOr(ctx.state, command.planId);
   if (isRejected(plan)) return plan;

@@ -15,6 +15,7 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
 
+/** Appends values to a growing buffer. */
 export class ByteWriter {
   private bytes: Uint8Array;
   private view: DataView;
@@ -84,6 +85,7 @@ export class ByteWriter {
   }
 }
 
+/** Reads values back in the order written; every read is bounds-checked. */
 export class ByteReader {
   private readonly view: DataView;
   private position = 0;

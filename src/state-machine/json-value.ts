@@ -46,18 +46,23 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
  * (JSON has no negative zero). The caller has checked `value` with {@link jsonProblem}.
  */
 export function canonicalJson(value: JsonValue): string {
+  // `undefined` (which a cast may smuggle in) is written as JSON.stringify writes it in an
+  // array, and object keys holding it are dropped below, so the text always parses.
+  if (value === undefined) return "null";
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) {
     return `[${(value as readonly JsonValue[]).map(canonicalJson).join(",")}]`;
   }
   const record = value as { readonly [key: string]: JsonValue };
-  const keys = Object.keys(record).sort();
+  const keys = Object.keys(record)
+    .filter((key) => record[key] !== undefined)
+    .sort();
   const parts = keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key] ?? null)}`);
   return `{${parts.join(",")}}`;
 }
 
 /** `value` and everything inside it frozen, so views can hand it out without copying. */
-export function deepFreeze<T extends JsonValue>(value: T): T {
+function deepFreeze<T extends JsonValue>(value: T): T {
   if (value !== null && typeof value === "object") {
     for (const item of Object.values(value)) deepFreeze(item as JsonValue);
     Object.freeze(value);

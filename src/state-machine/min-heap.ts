@@ -10,6 +10,7 @@ import { assert } from "../util/assert.js";
 /** Where an item now sits; -1 when it left the heap. */
 export type PositionListener<T> = (item: T, position: number) => void;
 
+/** A binary min-heap of `T` ordered by `before`, optionally reporting positions. */
 export class MinHeap<T> {
   private readonly items: T[] = [];
 

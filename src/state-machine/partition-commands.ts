@@ -83,6 +83,7 @@ function backwardsProblem(
   return undefined;
 }
 
+/** Records a checkpoint and cumulative count; claimed → running; moves the progress deadline. */
 export const reportProgress: Handler<"ReportProgress"> = (ctx, command) => {
   const target = reportTarget(ctx, command);
   if (isRejected(target)) return target;
@@ -97,6 +98,7 @@ export const reportProgress: Handler<"ReportProgress"> = (ctx, command) => {
   });
 };
 
+/** Completes the partition, and the plan when it was the last one. */
 export const completePartition: Handler<"CompletePartition"> = (ctx, command) => {
   const target = reportTarget(ctx, command);
   if (isRejected(target)) return target;
@@ -113,6 +115,7 @@ export const completePartition: Handler<"CompletePartition"> = (ctx, command) =>
   });
 };
 
+/** Charges a failed attempt: back to pending after backoff, or failed. */
 export const failPartition: Handler<"FailPartition"> = (ctx, command) => {
   const target = reportTarget(ctx, command);
   if (isRejected(target)) return target;
@@ -128,6 +131,7 @@ export const failPartition: Handler<"FailPartition"> = (ctx, command) => {
   });
 };
 
+/** Gives the partition back to pending, uncharged. */
 export const releasePartition: Handler<"ReleasePartition"> = (ctx, command) => {
   const target = reportTarget(ctx, command);
   if (isRejected(target)) return target;

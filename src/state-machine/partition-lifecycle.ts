@@ -28,7 +28,7 @@ export function retryBackoffMs(attempts: number): number {
 }
 
 /** Sets the status of partition `i`, keeping the plan's counts. */
-export function setStatus(plan: PlanRecord, i: number, code: number): void {
+function setStatus(plan: PlanRecord, i: number, code: number): void {
   const from = plan.parts.status[i];
   assert(from !== undefined, "partition index out of range");
   plan.counts[from] = (plan.counts[from] ?? 0) - 1;
@@ -248,7 +248,7 @@ function toFailed(plan: PlanRecord, i: number, nowMs: number): void {
 }
 
 /** Removes partition `i` of `plan` from `worker`'s held list. */
-export function unhold(worker: WorkerRecord, plan: PlanRecord, i: number): void {
+function unhold(worker: WorkerRecord, plan: PlanRecord, i: number): void {
   const held = worker.held;
   const position = held.findIndex((ref) => ref.plan === plan && ref.index === i);
   assert(position >= 0, "the holder lists the partition it holds");

@@ -18,9 +18,13 @@ import type { PartitionStatus } from "./results.js";
 
 /** Partition status codes as stored in the `status` column. */
 export const PENDING = 0;
+/** Granted, no progress reported yet. */
 export const CLAIMED = 1;
+/** Granted, progress reported. */
 export const RUNNING = 2;
+/** Done; never changes again. */
 export const COMPLETED = 3;
+/** Out of attempts (or failed for good); waits for RetryFailed. */
 export const FAILED = 4;
 
 /** Status names by code. */
@@ -46,6 +50,7 @@ export interface StaticCut {
 
 const OPEN_CAPACITY_MIN = 16;
 
+/** The columns of one plan's partitions, `count` rows in use. */
 export class PartitionTable {
   count = 0;
   status: Uint8Array;

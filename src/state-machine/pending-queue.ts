@@ -13,6 +13,7 @@ import { MinHeap } from "./min-heap.js";
 import { PENDING } from "./partition-table.js";
 import type { PartitionTable } from "./partition-table.js";
 
+/** The grant order of one plan's pending partitions. */
 export class PendingQueue {
   /** Lowest never-granted partition id. */
   fresh = 0;

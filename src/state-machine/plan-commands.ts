@@ -25,7 +25,7 @@ import {
 } from "./partition-table.js";
 import { PendingQueue } from "./pending-queue.js";
 import { reject } from "./results.js";
-import type { PlanStatus } from "./results.js";
+import type { PlanStatus, Rejection } from "./results.js";
 import type { CoordinatorState, PlanRecord } from "./state.js";
 
 /** The namespace of plans and workers that name none. */
@@ -87,6 +87,7 @@ function parametersOf(plan: PlanFields): string {
   ]);
 }
 
+/** Creates a plan, or answers an identical earlier CreatePlan with the same planId. */
 export const createPlan: Handler<"CreatePlan"> = (ctx, command) => {
   const planId = asPlanId(command.planId ?? `p${ctx.logIndex}`);
   const optionsJson = canonicalJson(command.options ?? {});
@@ -125,23 +126,33 @@ function setPlanStatus(state: CoordinatorState, plan: PlanRecord, status: PlanSt
   if (status === "active") state.activate(plan);
 }
 
-export const pausePlan: Handler<"PausePlan"> = (ctx, command) => {
-  const plan = planOr(ctx.state, command.planId);
+/** Moves plan `planId` from status `from` to `to`; `invalid_state` from any other status. */
+function transition(
+  ctx: ApplyContext,
+  planId: string,
+  from: PlanStatus,
+  to: PlanStatus,
+): PlanRecord | Rejection {
+  const plan = planOr(ctx.state, planId);
   if (isRejected(plan)) return plan;
   const problem = closedPlanProblem(plan);
   if (problem !== undefined) return problem;
-  if (plan.status !== "active") return reject("invalid_state", `plan ${plan.planId} is paused`);
-  setPlanStatus(ctx.state, plan, "paused");
+  if (plan.status !== from) return reject("invalid_state", `plan ${planId} is ${plan.status}`);
+  setPlanStatus(ctx.state, plan, to);
+  return plan;
+}
+
+/** Active → paused: no more grants; reports on work in flight are still accepted. */
+export const pausePlan: Handler<"PausePlan"> = (ctx, command) => {
+  const plan = transition(ctx, command.planId, "active", "paused");
+  if (isRejected(plan)) return plan;
   return ok("PausePlan", { planId: plan.planId, planStatus: plan.status, releasedCount: 0 });
 };
 
+/** Paused → active. */
 export const resumePlan: Handler<"ResumePlan"> = (ctx, command) => {
-  const plan = planOr(ctx.state, command.planId);
+  const plan = transition(ctx, command.planId, "paused", "active");
   if (isRejected(plan)) return plan;
-  const problem = closedPlanProblem(plan);
-  if (problem !== undefined) return problem;
-  if (plan.status !== "paused") return reject("invalid_state", `plan ${plan.planId} is active`);
-  setPlanStatus(ctx.state, plan, "active");
   return ok("ResumePlan", { planId: plan.planId, planStatus: plan.status, releasedCount: 0 });
 };
 

@@ -148,17 +148,32 @@ export function listPlans(
   state: CoordinatorState,
   request: PageRequest & { readonly namespace?: string; readonly status?: PlanStatus } = {},
 ): Page<PlanView> {
+  return pageOf(state.planIds, state.plans, request, planView);
+}
+
+/**
+ * One page of the records named by sorted `ids` after `request.cursor` (an id), keeping those
+ * of `request.namespace` and `request.status` if given.
+ */
+function pageOf<R extends { readonly namespace: string; readonly status: string }, V>(
+  ids: readonly string[],
+  records: ReadonlyMap<string, R>,
+  request: PageRequest & { readonly namespace?: string; readonly status?: string },
+  view: (record: R) => V,
+): Page<V> {
   const limit = pageLimit(request.limit);
-  const items: PlanView[] = [];
-  const start =
-    request.cursor === undefined ? 0 : searchSorted(state.planIds, request.cursor, true);
-  for (let k = start; k < state.planIds.length; k++) {
-    const plan = state.plans.get(state.planIds[k] ?? "");
-    if (plan === undefined) continue;
-    if (request.namespace !== undefined && plan.namespace !== request.namespace) continue;
-    if (request.status !== undefined && plan.status !== request.status) continue;
-    if (items.length === limit) return { items, nextCursor: items.at(-1)?.planId ?? null };
-    items.push(planView(plan));
+  const items: V[] = [];
+  let lastId: string | null = null;
+  const start = request.cursor === undefined ? 0 : searchSorted(ids, request.cursor, true);
+  for (let k = start; k < ids.length; k++) {
+    const id = ids[k] ?? "";
+    const record = records.get(id);
+    if (record === undefined) continue;
+    if (request.namespace !== undefined && record.namespace !== request.namespace) continue;
+    if (request.status !== undefined && record.status !== request.status) continue;
+    if (items.length === limit) return { items, nextCursor: lastId };
+    items.push(view(record));
+    lastId = id;
   }
   return { items, nextCursor: null };
 }
@@ -301,19 +316,7 @@ export function listWorkers(
   state: CoordinatorState,
   request: PageRequest & { readonly namespace?: string; readonly status?: WorkerStatus } = {},
 ): Page<WorkerView> {
-  const limit = pageLimit(request.limit);
-  const ids = [...state.workers.keys()].sort();
-  const items: WorkerView[] = [];
-  const start = request.cursor === undefined ? 0 : searchSorted(ids, request.cursor, true);
-  for (let k = start; k < ids.length; k++) {
-    const worker = state.workers.get(ids[k] ?? "");
-    if (worker === undefined) continue;
-    if (request.namespace !== undefined && worker.namespace !== request.namespace) continue;
-    if (request.status !== undefined && worker.status !== request.status) continue;
-    if (items.length === limit) return { items, nextCursor: items.at(-1)?.workerId ?? null };
-    items.push(workerView(worker));
-  }
-  return { items, nextCursor: null };
+  return pageOf([...state.workers.keys()].sort(), state.workers, request, workerView);
 }
 
 /** A page of gaps; `nextFromId` continues the listing (null when done). */

@@ -91,6 +91,7 @@ export type PartitionStatus = "pending" | "claimed" | "running" | "completed" | 
 /** A worker's status. */
 export type WorkerStatus = "active" | "draining" | "expired";
 
+/** CreatePlan: the plan id (assigned or chosen) and its partition count. */
 export interface CreatePlanOk extends Ok<"CreatePlan"> {
   readonly planId: PlanId;
   readonly partitionCount: number;
@@ -98,6 +99,7 @@ export interface CreatePlanOk extends Ok<"CreatePlan"> {
   readonly created: boolean;
 }
 
+/** AppendPartitions: what was added, the planner token, where the plan now ends. */
 export interface AppendPartitionsOk extends Ok<"AppendPartitions"> {
   readonly planId: PlanId;
   /** The planner's fencing token: present it with the next append. */
@@ -110,6 +112,7 @@ export interface AppendPartitionsOk extends Ok<"AppendPartitions"> {
   readonly planStatus: PlanStatus;
 }
 
+/** PausePlan, ResumePlan, CancelPlan: the plan's new status. */
 export interface PlanStatusOk<T extends "PausePlan" | "ResumePlan" | "CancelPlan"> extends Ok<T> {
   readonly planId: PlanId;
   readonly planStatus: PlanStatus;
@@ -117,11 +120,13 @@ export interface PlanStatusOk<T extends "PausePlan" | "ResumePlan" | "CancelPlan
   readonly releasedCount: number;
 }
 
+/** RetryFailed: how many failed partitions went back to pending. */
 export interface RetryFailedOk extends Ok<"RetryFailed"> {
   readonly planId: PlanId;
   readonly retriedCount: number;
 }
 
+/** RegisterWorker: the lease end. */
 export interface RegisterWorkerOk extends Ok<"RegisterWorker"> {
   readonly workerId: WorkerId;
   readonly leaseExpiresAtMs: number;
@@ -129,6 +134,7 @@ export interface RegisterWorkerOk extends Ok<"RegisterWorker"> {
   readonly releasedCount: number;
 }
 
+/** Heartbeat: the renewed lease and what the worker holds. */
 export interface HeartbeatOk extends Ok<"Heartbeat"> {
   readonly workerId: WorkerId;
   readonly workerStatus: WorkerStatus;
@@ -137,12 +143,14 @@ export interface HeartbeatOk extends Ok<"Heartbeat"> {
   readonly held: readonly HeldPartition[];
 }
 
+/** AcquirePartitions: the partitions granted (possibly none) and the renewed lease. */
 export interface AcquirePartitionsOk extends Ok<"AcquirePartitions"> {
   readonly workerId: WorkerId;
   readonly leaseExpiresAtMs: number;
   readonly granted: readonly PartitionGrant[];
 }
 
+/** ReportProgress: the new progress deadline. */
 export interface ReportProgressOk extends Ok<"ReportProgress"> {
   readonly planId: PlanId;
   readonly partitionId: number;
@@ -150,12 +158,14 @@ export interface ReportProgressOk extends Ok<"ReportProgress"> {
   readonly progressDeadlineAtMs: number;
 }
 
+/** CompletePartition: the plan's status after it (completed when this was the last). */
 export interface CompletePartitionOk extends Ok<"CompletePartition"> {
   readonly planId: PlanId;
   readonly partitionId: number;
   readonly planStatus: PlanStatus;
 }
 
+/** FailPartition: whether the partition will be retried, and when. */
 export interface FailPartitionOk extends Ok<"FailPartition"> {
   readonly planId: PlanId;
   readonly partitionId: number;
@@ -165,16 +175,19 @@ export interface FailPartitionOk extends Ok<"FailPartition"> {
   readonly notBeforeMs: number | null;
 }
 
+/** ReleasePartition: which partition went back to pending. */
 export interface ReleasePartitionOk extends Ok<"ReleasePartition"> {
   readonly planId: PlanId;
   readonly partitionId: number;
 }
 
+/** DeregisterWorker: how many partitions went back to pending. */
 export interface DeregisterWorkerOk extends Ok<"DeregisterWorker"> {
   readonly workerId: WorkerId;
   readonly releasedCount: number;
 }
 
+/** ExpireLeases: who expired and what happened to their partitions. */
 export interface ExpireLeasesOk extends Ok<"ExpireLeases"> {
   /** Sorted by lease end, then worker id. */
   readonly expiredWorkerIds: readonly WorkerId[];
@@ -184,12 +197,14 @@ export interface ExpireLeasesOk extends Ok<"ExpireLeases"> {
   readonly failedCount: number;
 }
 
+/** LeaderChanged: the announced term and how many leases grew. */
 export interface LeaderChangedOk extends Ok<"LeaderChanged"> {
   readonly term: number;
   /** Workers whose lease was extended. */
   readonly extendedCount: number;
 }
 
+/** PreemptPartition: the previous holder and the new grant. */
 export interface PreemptPartitionOk extends Ok<"PreemptPartition"> {
   readonly planId: PlanId;
   readonly partitionId: number;

@@ -23,6 +23,7 @@ export interface ClientSession {
   readonly lastIndex: number;
 }
 
+/** The client sessions of one state: bounded, least recently used forgotten first. */
 export class SessionTable {
   private readonly byClient = new Map<string, ClientSession>();
 

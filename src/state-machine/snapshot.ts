@@ -117,6 +117,12 @@ function workerNames(state: CoordinatorState): WorkerNames {
   return { sorted, rankOfSlot, rankOfId };
 }
 
+function rankOf(rankOfId: ReadonlyMap<string, number>, workerId: string): number {
+  const rank = rankOfId.get(workerId);
+  assert(rank !== undefined, "every worker id the state names has a rank");
+  return rank;
+}
+
 function writePlan(
   writer: ByteWriter,
   plan: PlanRecord,
@@ -140,7 +146,7 @@ function writePlan(
   }
   writer.u8(PLAN_STATUSES.indexOf(plan.status));
   writer.u8(plan.closed ? 1 : 0);
-  writer.f64(plan.planner === null ? -1 : (rankOfId.get(plan.planner.workerId) ?? -1));
+  writer.f64(plan.planner === null ? -1 : rankOf(rankOfId, plan.planner.workerId));
   writer.f64(plan.planner?.fencingToken ?? 0);
   writeColumns(writer, plan.parts, rankOfSlot);
 }
@@ -185,7 +191,7 @@ function writeWorker(
   worker: WorkerRecord,
   rankOfId: ReadonlyMap<string, number>,
 ): void {
-  writer.u32(rankOfId.get(worker.workerId) ?? 0);
+  writer.u32(rankOf(rankOfId, worker.workerId));
   writer.string(worker.namespace);
   writer.string(canonicalJson(worker.meta));
   for (const value of [

@@ -89,7 +89,7 @@ export interface WorkerRecord {
 }
 
 /** Grant order of plans: priority high first, then older (smaller createdIndex) first. */
-export function grantOrder(a: PlanRecord, b: PlanRecord): number {
+function grantOrder(a: PlanRecord, b: PlanRecord): number {
   return b.priority - a.priority || a.createdIndex - b.createdIndex;
 }
 

@@ -70,7 +70,7 @@ function endPlannerRoles(state: CoordinatorState, worker: WorkerRecord): void {
 }
 
 /** Forgets expired workers beyond the bound, longest-expired first. */
-export function forgetExpiredBeyondBound(state: CoordinatorState): void {
+function forgetExpiredBeyondBound(state: CoordinatorState): void {
   if (state.expiredCount <= expiredWorkersMax) return;
   const expired = [...state.workers.values()].filter((w) => w.status === "expired");
   expired.sort(

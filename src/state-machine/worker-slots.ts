@@ -7,6 +7,7 @@
 import { assert } from "../util/assert.js";
 import type { WorkerId } from "../util/ids.js";
 
+/** The interning table: worker id ↔ slot. */
 export class WorkerSlots {
   private readonly ids: WorkerId[] = [];
   private readonly slots = new Map<string, number>();

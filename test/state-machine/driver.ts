@@ -8,6 +8,7 @@ import type {
   CommandEnvelope,
   CoordinatorState,
   OkResults,
+  PartitionGrant,
   Rejection,
   RejectionStatus,
 } from "../../src/state-machine/index.js";
@@ -69,6 +70,13 @@ export class Driver {
     expect(stateHash(this.state), "a rejection changes nothing").toBe(before);
     return result as Rejection;
   }
+}
+
+/** The fields of a report by `workerId` on the partition of `grant`, under its token. */
+export function reportOn(grant: PartitionGrant | undefined, workerId: string) {
+  if (grant === undefined) throw new Error("no grant to report on");
+  const { planId, partitionId, fencingToken } = grant;
+  return { planId, partitionId, workerId, fencingToken };
 }
 
 /** A driver with plan `plan` (`count` partitions of 10 ids from 0) and live workers `workers`. */

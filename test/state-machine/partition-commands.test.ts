@@ -10,19 +10,13 @@ import {
   workerLeaseTtlMs,
 } from "../../src/constants.js";
 import { getPartition, getPlan, getWorker, retryBackoffMs } from "../../src/state-machine/index.js";
-import { Driver, setup } from "./driver.js";
+import { Driver, reportOn, setup } from "./driver.js";
 
 /** A driver where w1 holds partition 0 (and w2 is idle); returns the report fields. */
 function held(windowSize = 4) {
   const driver = setup(3, ["w1", "w2"], windowSize);
   const [grant] = driver.ok({ type: "AcquirePartitions", workerId: "w1", max: 1 }).granted;
-  const report = {
-    planId: "plan",
-    partitionId: 0,
-    workerId: "w1",
-    fencingToken: grant!.fencingToken,
-  };
-  return { driver, report };
+  return { driver, report: reportOn(grant, "w1") };
 }
 
 const REPORTS = [

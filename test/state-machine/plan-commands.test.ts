@@ -8,6 +8,14 @@ import { getPartition, getPlan, listPartitions } from "../../src/state-machine/i
 import { Driver, setup } from "./driver.js";
 
 describe("CreatePlan", () => {
+  const create = {
+    type: "CreatePlan",
+    planId: "x",
+    minId: 0,
+    maxId: 99,
+    partitionSize: 10,
+  } as const;
+
   it("cuts minId..maxId into partitionSize pieces, the last one taking the remainder", () => {
     const driver = new Driver();
     const result = driver.ok({
@@ -61,13 +69,6 @@ describe("CreatePlan", () => {
 
   it("is idempotent for the same planId and parameters, options compared canonically", () => {
     const driver = new Driver();
-    const create = {
-      type: "CreatePlan",
-      planId: "x",
-      minId: 0,
-      maxId: 99,
-      partitionSize: 10,
-    } as const;
     driver.ok({ ...create, options: { a: 1, b: [2, { c: 3, d: 4 }] } });
     const again = driver.ok({ ...create, options: { b: [2, { d: 4, c: 3 }], a: 1 } });
     expect(again).toMatchObject({ planId: "x", partitionCount: 10, created: false });
@@ -81,13 +82,6 @@ describe("CreatePlan", () => {
 
   it("refuses the same planId with other parameters (conflict)", () => {
     const driver = new Driver();
-    const create = {
-      type: "CreatePlan",
-      planId: "x",
-      minId: 0,
-      maxId: 99,
-      partitionSize: 10,
-    } as const;
     driver.ok(create);
     driver.rejects({ ...create, maxId: 100 }, "conflict");
     driver.rejects({ ...create, options: { a: 1 } }, "conflict");

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { retryBackoffMsBase, windowSizeDefault, workerLeaseTtlMs } from "../../src/constants.js";
 import { getPartition, getWorker, nextLeaseExpiryAtMs } from "../../src/state-machine/index.js";
-import { Driver, setup } from "./driver.js";
+import { Driver, reportOn, setup } from "./driver.js";
 
 const plan = (planId: string, extra: object = {}) =>
   ({ type: "CreatePlan", planId, minId: 0, maxId: 29, partitionSize: 10, ...extra }) as const;
@@ -220,12 +220,7 @@ describe("AcquirePartitions", () => {
   it("a re-granted partition resumes from its checkpoint with a new token", () => {
     const driver = setup(1, ["w1", "w2"]);
     const [grant] = driver.ok({ type: "AcquirePartitions", workerId: "w1", max: 1 }).granted;
-    const report = {
-      planId: "plan",
-      partitionId: 0,
-      workerId: "w1",
-      fencingToken: grant!.fencingToken,
-    };
+    const report = reportOn(grant, "w1");
     driver.ok({ type: "ReportProgress", ...report, checkpointId: 4, processedCount: 5 });
     driver.ok({ type: "ReleasePartition", ...report });
     const [again] = driver.ok({ type: "AcquirePartitions", workerId: "w2", max: 1 }).granted;
