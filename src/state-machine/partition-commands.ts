@@ -62,7 +62,10 @@ function describe(ref: PartitionRef): string {
   return `partition ${ref.index} of plan ${ref.plan.planId}`;
 }
 
-/** A `conflict` when a cumulative count or checkpoint would go back. */
+/**
+ * An `invalid_request` for a checkpoint outside the partition, or a `conflict` when the
+ * cumulative count or the checkpoint would go back.
+ */
 function backwardsProblem(
   target: ReportTarget,
   processedCount: number | undefined,
@@ -70,14 +73,14 @@ function backwardsProblem(
 ): Rejection | undefined {
   const parts = target.plan.parts;
   const i = target.index;
+  const outside =
+    checkpointId !== undefined &&
+    (checkpointId < parts.minIdOf(i) || checkpointId > parts.maxIdOf(i));
+  if (outside) return reject("invalid_request", `checkpointId is outside ${describe(target)}`);
   if (processedCount !== undefined && processedCount < (parts.processedCount[i] ?? 0)) {
     return reject("conflict", `processedCount of ${describe(target)} would go back`);
   }
-  if (checkpointId === undefined) return undefined;
-  if (checkpointId < parts.minIdOf(i) || checkpointId > parts.maxIdOf(i)) {
-    return reject("invalid_request", `checkpointId is outside ${describe(target)}`);
-  }
-  if (checkpointId < (parts.checkpointId[i] ?? -1)) {
+  if (checkpointId !== undefined && checkpointId < (parts.checkpointId[i] ?? -1)) {
     return reject("conflict", `checkpointId of ${describe(target)} would go back`);
   }
   return undefined;

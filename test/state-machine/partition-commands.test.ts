@@ -103,6 +103,11 @@ describe("ReportProgress", () => {
       { type: "ReportProgress", ...report, checkpointId: 6, processedCount: 5 },
       "conflict",
     );
+    // Both wrong: invalid_request comes first in ApplyStatus precedence.
+    driver.rejects(
+      { type: "ReportProgress", ...report, checkpointId: 10, processedCount: 5 },
+      "invalid_request",
+    );
   });
 });
 

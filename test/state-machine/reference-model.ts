@@ -476,9 +476,10 @@ export class ReferenceModel {
     const at = { planId: plan.planId, partitionId: c.partitionId };
     switch (c.type) {
       case "ReportProgress": {
-        if (c.processedCount < p.processedCount) return rejected("conflict");
-        if (c.checkpointId < p.minId || c.checkpointId > p.maxId)
+        if (c.checkpointId < p.minId || c.checkpointId > p.maxId) {
           return rejected("invalid_request");
+        }
+        if (c.processedCount < p.processedCount) return rejected("conflict");
         if (c.checkpointId < (p.checkpointId ?? -1)) return rejected("conflict");
         Object.assign(p, {
           status: "running",
