@@ -48,8 +48,9 @@ function plannerProblem(
   const role = plan.planner;
   const mine = role !== null && role.workerId === worker.workerId;
   if (fencingToken !== undefined) {
-    if (!mine)
+    if (!mine) {
       return reject("not_holder", `worker ${worker.workerId} is not the planner of ${plan.planId}`);
+    }
     if (fencingToken !== role.fencingToken) {
       return reject(
         "stale_fencing_token",
@@ -118,8 +119,7 @@ export const appendPartitions: Handler<"AppendPartitions"> = (ctx, command) => {
   if (refused !== undefined) return refused;
   const ranges = rangesToAdd(plan, command);
   if (isRejected(ranges)) return ranges;
-  takePlannerRole(ctx, plan, worker);
-  const plannerToken = plan.planner?.fencingToken ?? 0;
+  const plannerToken = takePlannerRole(ctx, plan, worker);
   const firstPartitionId = plan.parts.count;
   plan.parts.append(ranges, ctx.nowMs);
   plan.counts[PENDING] = (plan.counts[PENDING] ?? 0) + ranges.length;
@@ -141,9 +141,11 @@ export const appendPartitions: Handler<"AppendPartitions"> = (ctx, command) => {
   });
 };
 
-function takePlannerRole(ctx: ApplyContext, plan: PlanRecord, worker: WorkerRecord): void {
-  if (plan.planner?.workerId === worker.workerId) return;
+/** Gives `worker` the planner role unless it has it; returns the role's token. */
+function takePlannerRole(ctx: ApplyContext, plan: PlanRecord, worker: WorkerRecord): number {
+  if (plan.planner?.workerId === worker.workerId) return plan.planner.fencingToken;
   if (plan.planner !== null) endPlannerRole(ctx.state, plan);
   plan.planner = { workerId: worker.workerId, fencingToken: ctx.logIndex };
   worker.plannerOf.add(plan.planId);
+  return ctx.logIndex;
 }
