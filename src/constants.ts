@@ -99,6 +99,42 @@ export const errorMessageBytesMax = 4 * 1024;
 /** Client sessions remembered for de-duplication (client id → last sequence and result). */
 export const clientSessionsMax = 100_000;
 
+// ── State machine bounds (issue 3: every field a command carries is bounded) ─────────────
+/** Bytes of a client-chosen id (plan, worker, namespace, client session): `[A-Za-z0-9._-]{1,64}`. */
+export const idBytesMax = 64;
+/** Partitions a single worker may hold at once (its task window) at the most. */
+export const windowSizeMax = 1_024;
+/** Bounds of a worker lease TTL carried by RegisterWorker. */
+export const workerLeaseTtlMsMin = 1_000;
+export const workerLeaseTtlMsMax = 10 * 60_000;
+/** Bounds of a plan's stale-progress TTL carried by CreatePlan. */
+export const partitionLeaseTtlMsMin = 1_000;
+export const partitionLeaseTtlMsMax = 24 * 60 * 60_000;
+/** Largest `maxAttempts` a plan may ask for. */
+export const maxAttemptsMax = 100;
+/** A plan's priority lies in [-planPriorityAbsMax, planPriorityAbsMax]; higher is served first. */
+export const planPriorityAbsMax = 1_000_000;
+/** Largest grace a LeaderChanged command may grant to live leases. */
+export const leaderChangeLeaseGraceMsMax = 10 * 60_000;
+/**
+ * Lease expiries (or preemptions) of one partition that are forgiven: beyond this many, each
+ * further expiry counts as a failed attempt, so a partition that kills its workers cannot loop.
+ */
+export const leaseExpiriesFreeMax = 2;
+/** Partitions one AppendPartitions command may add. */
+export const partitionsPerAppendMax = 1_000;
+/** Partition ids one command may list (RetryFailed). */
+export const partitionIdsPerCommandMax = 1_000;
+/** Expired workers remembered for operators; beyond it the longest-expired is forgotten. */
+export const expiredWorkersMax = 1_000;
+/** Bytes of a worker's `meta` record, encoded as JSON. */
+export const workerMetaBytesMax = 1_024;
+/** Nesting depth of a plan's `options` JSON. */
+export const planOptionsDepthMax = 32;
+/** Rows one query page returns at the most, and by default. */
+export const queryPageRowsMax = 1_000;
+export const queryPageRowsDefault = 100;
+
 // ── Circuit breaker (the seed's semantics, DESIGN.md §9) ───────────────────────────────────
 export const breakerConsecutiveFailuresMax = 3;
 export const breakerWindowFailuresMax = 5;
@@ -137,3 +173,17 @@ assert(
   partitionsPerAcquireMax <= pendingPartitionsPerPlanMax,
   "one acquire fits the pending bound",
 );
+assert(partitionsPerAppendMax <= pendingPartitionsPerPlanMax, "one append fits the pending bound");
+assert(
+  workerLeaseTtlMsMin <= workerLeaseTtlMs && workerLeaseTtlMs <= workerLeaseTtlMsMax,
+  "default worker TTL in bounds",
+);
+assert(
+  partitionLeaseTtlMsMin <= partitionLeaseTtlMs && partitionLeaseTtlMs <= partitionLeaseTtlMsMax,
+  "default partition TTL in bounds",
+);
+assert(maxAttemptsDefault <= maxAttemptsMax, "default attempts within bound");
+assert(windowSizeDefault <= windowSizeMax, "default window within bound");
+assert(leaderChangeLeaseGraceMs <= leaderChangeLeaseGraceMsMax, "default grace within bound");
+assert(maxAttemptsMax + leaseExpiriesFreeMax < 2 ** 16, "attempt counters fit 16 bits");
+assert(queryPageRowsDefault <= queryPageRowsMax, "default page within bound");
