@@ -8,10 +8,17 @@ import { Cluster, entriesOf } from "../harness.js";
 
 const THREE = ["1", "2", "3"];
 
-function elect(c: Cluster, id: string): void {
-  c.campaign(id);
-  c.stabilize();
-  expect(c.leaders()).toEqual([id]);
+/** A RequestVote of term 1 from `from` to `to`, with an empty log. */
+function voteRequest(from: string, to = "3"): RequestVote {
+  return {
+    type: "RequestVote",
+    from: asNodeId(from),
+    to: asNodeId(to),
+    term: 1,
+    lastLogIndex: 0,
+    lastLogTerm: 0,
+    leadershipTransfer: false,
+  };
 }
 
 describe("leader election (Raft §5.2)", () => {
@@ -44,7 +51,7 @@ describe("leader election (Raft §5.2)", () => {
 
   it("a new leader is elected in a later term when the leader is lost, and the old one rejoins as follower", () => {
     const c = new Cluster(THREE);
-    elect(c, "1");
+    c.elect("1");
     c.propose("1", "a");
     c.stabilize();
     c.crash("1");
@@ -95,7 +102,7 @@ describe("leader election (Raft §5.2)", () => {
     ]);
     expect(c.raw("3").status().role).toBe("Follower");
     // An up-to-date candidate of the same cluster wins the next term.
-    elect(c, "1");
+    c.elect("1");
     expect(c.node("3").logTerms()).toEqual(["1/1", "2/2", "3/4"]);
   });
 
@@ -107,24 +114,15 @@ describe("leader election (Raft §5.2)", () => {
         entries: id === "1" ? entriesOf([1, 1], [2, 3]) : entriesOf([1, 1], [2, 2], [3, 2]),
       }),
     });
-    elect(c, "1");
+    c.elect("1");
     for (const id of THREE) expect(c.node(id).logTerms()).toEqual(["1/1", "2/3", "3/4"]);
   });
 
   it("grants one vote per term: a second candidate of the same term is refused (Raft §5.2)", () => {
     const c = new Cluster(THREE, { preVote: false });
-    const request = (from: string): RequestVote => ({
-      type: "RequestVote",
-      from: asNodeId(from),
-      to: asNodeId("3"),
-      term: 1,
-      lastLogIndex: 0,
-      lastLogTerm: 0,
-      leadershipTransfer: false,
-    });
-    c.raw("3").step(request("1"));
-    c.raw("3").step(request("2"));
-    c.raw("3").step(request("1"));
+    c.raw("3").step(voteRequest("1"));
+    c.raw("3").step(voteRequest("2"));
+    c.raw("3").step(voteRequest("1"));
     c.processAll();
     expect(c.takeTranscript()).toEqual([
       "3->1 RequestVoteResponse term=1 granted",
@@ -136,37 +134,18 @@ describe("leader election (Raft §5.2)", () => {
 
   it("the vote is durable: after a restart the node still refuses a second candidate", () => {
     const c = new Cluster(THREE, { preVote: false });
-    const request = (from: string): RequestVote => ({
-      type: "RequestVote",
-      from: asNodeId(from),
-      to: asNodeId("3"),
-      term: 1,
-      lastLogIndex: 0,
-      lastLogTerm: 0,
-      leadershipTransfer: false,
-    });
-    c.raw("3").step(request("1"));
+    c.raw("3").step(voteRequest("1"));
     c.processAll();
     c.crash("3");
     c.restart("3");
-    c.raw("3").step(request("2"));
+    c.raw("3").step(voteRequest("2"));
     c.processAll();
     expect(c.takeTranscript().at(-1)).toBe("3->2 RequestVoteResponse term=1 rejected");
   });
 
   it("the grantVoteTwice fault (TEST ONLY) grants a second candidate in the same term", () => {
     const c = new Cluster(THREE, { preVote: false, faults: { grantVoteTwice: true } });
-    for (const from of ["1", "2"]) {
-      c.raw("3").step({
-        type: "RequestVote",
-        from: asNodeId(from),
-        to: asNodeId("3"),
-        term: 1,
-        lastLogIndex: 0,
-        lastLogTerm: 0,
-        leadershipTransfer: false,
-      });
-    }
+    for (const from of ["1", "2"]) c.raw("3").step(voteRequest(from));
     c.processAll();
     expect(c.takeTranscript()).toEqual([
       "3->1 RequestVoteResponse term=1 granted",
@@ -178,7 +157,7 @@ describe("leader election (Raft §5.2)", () => {
 describe("PreVote (thesis §9.6)", () => {
   function partitionAndRejoin(preVote: boolean): Cluster {
     const c = new Cluster(THREE, { preVote, checkQuorum: false });
-    elect(c, "1");
+    c.elect("1");
     c.isolate("3");
     c.tickAll(100);
     c.heal();
@@ -213,7 +192,7 @@ describe("PreVote (thesis §9.6)", () => {
 describe("CheckQuorum (thesis §6.2)", () => {
   it("a leader that hears from no quorum for a whole election timeout steps down", () => {
     const c = new Cluster(THREE);
-    elect(c, "1");
+    c.elect("1");
     c.isolate("1");
     // The first round (ticks 1–10) still counts the answers heard before the cut.
     c.tick("1", 19);
@@ -224,7 +203,7 @@ describe("CheckQuorum (thesis §6.2)", () => {
 
   it("without CheckQuorum the cut-off leader stays leader (the test can fail)", () => {
     const c = new Cluster(THREE, { checkQuorum: false });
-    elect(c, "1");
+    c.elect("1");
     c.isolate("1");
     c.tick("1", 50);
     expect(c.raw("1").status().role).toBe("Leader");
@@ -232,17 +211,9 @@ describe("CheckQuorum (thesis §6.2)", () => {
 
   it("a follower that heard from its leader within the timeout ignores a RequestVote of a later term", () => {
     const c = new Cluster(THREE, { preVote: false });
-    elect(c, "1");
+    c.elect("1");
     c.takeTranscript();
-    c.raw("2").step({
-      type: "RequestVote",
-      from: asNodeId("3"),
-      to: asNodeId("2"),
-      term: 5,
-      lastLogIndex: 9,
-      lastLogTerm: 4,
-      leadershipTransfer: false,
-    });
+    c.raw("2").step({ ...voteRequest("3", "2"), term: 5, lastLogIndex: 9, lastLogTerm: 4 });
     c.processAll();
     expect(c.takeTranscript()).toEqual([]);
     expect(c.raw("2").status()).toMatchObject({ term: 1, leaderId: "1" });
@@ -250,7 +221,7 @@ describe("CheckQuorum (thesis §6.2)", () => {
 
   it("asymmetric reachability (1↔2, 2↔3, 1↮3) causes no endless elections", () => {
     const c = new Cluster(THREE);
-    elect(c, "1");
+    c.elect("1");
     c.cut("1", "3");
     c.tickAll(300);
     expect(c.leaders()).toEqual(["1"]);
@@ -262,7 +233,7 @@ describe("CheckQuorum (thesis §6.2)", () => {
     // Without PreVote, node 3 raises its term while cut off; leases make the others ignore its
     // votes, and its answer to the leader's heartbeat tells the leader its term is over.
     const c = new Cluster(THREE, { preVote: false });
-    elect(c, "1");
+    c.elect("1");
     c.isolate("3");
     c.tick("3", 40);
     expect(c.raw("3").status().term).toBeGreaterThan(1);

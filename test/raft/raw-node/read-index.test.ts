@@ -4,16 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { Cluster } from "../harness.js";
 
-function elect(c: Cluster, id: string): void {
-  c.campaign(id);
-  c.stabilize();
-  expect(c.leaders()).toEqual([id]);
-}
-
 describe("ReadIndex (thesis §6.4)", () => {
   it("the leader records its commit index and answers after a quorum echoes the heartbeat round", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.propose("1", "x");
     c.stabilize();
     c.takeTranscript();
@@ -47,7 +41,7 @@ describe("ReadIndex (thesis §6.4)", () => {
 
   it("a leader cut off from the quorum cannot confirm a read", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.isolate("1");
     c.raw("1").readIndex("r");
     c.tick("1", 9);
@@ -57,7 +51,7 @@ describe("ReadIndex (thesis §6.4)", () => {
 
   it("a follower forwards the read to the leader and receives the read index", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.takeTranscript();
     c.raw("2").readIndex("f1");
     c.stabilize();
@@ -81,7 +75,7 @@ describe("ReadIndex (thesis §6.4)", () => {
 
   it("reads pending at a leader that steps down fail: stepped_down locally, not_ready when forwarded", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.raw("2").readIndex("remote");
     c.processAll();
     c.deliver((m) => m.type === "ReadIndex");
@@ -108,7 +102,7 @@ describe("ReadIndex (thesis §6.4)", () => {
 
   it("several reads share one heartbeat round when asked before the Ready", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.takeTranscript();
     c.raw("1").readIndex("a");
     c.raw("1").readIndex("b");

@@ -8,12 +8,6 @@ import { createPrng } from "../../../src/util/prng.js";
 import type { AppendEntries, Message } from "../../../src/raft/messages.js";
 import { Cluster, logWithTerms, type ClusterOptions } from "../harness.js";
 
-function elect(c: Cluster, id: string): void {
-  c.campaign(id);
-  c.stabilize();
-  expect(c.leaders()).toEqual([id]);
-}
-
 const rejections = (lines: string[], from: string) =>
   lines.filter(
     (l) => l.startsWith(`${from}->`) && l.includes("AppendEntriesResponse") && l.includes("reject"),
@@ -37,7 +31,7 @@ describe("log repair (Raft §5.3)", () => {
         entries: logWithTerms(logs[id]!),
       }),
     });
-    elect(c, "1");
+    c.elect("1");
     const expected = [...logs["1"]!, 8].map((term, i) => `${i + 1}/${term}`);
     for (const id of Object.keys(logs)) {
       expect(c.node(id).logTerms()).toEqual(expected);
@@ -131,7 +125,7 @@ describe("fast backtracking (Raft §5.3, conflict hints)", () => {
         entries: logWithTerms([...common, ...(id === "2" ? followerTerms : leaderTerms)]),
       }),
     });
-    elect(c, "1");
+    c.elect("1");
     expect(c.node("2").logTerms()).toEqual(c.node("1").logTerms());
     return rejections(c.takeTranscript(), "2").length;
   }
@@ -164,7 +158,7 @@ describe("unreliable delivery", () => {
       appendBytesMax: 40,
       inflightMessagesMax: 4,
     });
-    elect(c, "1");
+    c.elect("1");
     for (let i = 0; i < 30; i++) c.propose("1", `cmd-${i}`);
     for (let round = 0; round < 400; round++) {
       const batch = c.queue;
@@ -191,7 +185,7 @@ describe("unreliable delivery", () => {
 
   it("a stale AppendEntries arriving late does not truncate newer entries (Raft §5.3 rule 3)", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.propose("1", "a");
     const stale = c.queue.find((m) => m.to === "2") as AppendEntries;
     c.stabilize();
@@ -209,7 +203,7 @@ describe("unreliable delivery", () => {
 describe("flow control", () => {
   it("pipelines up to inflightMessagesMax AppendEntries, pauses, and resumes on acknowledgements", () => {
     const c = new Cluster(["1", "2", "3"], { appendBytesMax: 1, inflightMessagesMax: 2 });
-    elect(c, "1");
+    c.elect("1");
     c.takeTranscript();
     for (let i = 0; i < 5; i++) c.raw("1").propose(new Uint8Array([i]));
     c.processAll();
@@ -236,7 +230,7 @@ describe("flow control", () => {
       inflightMessagesMax: 100,
       inflightBytesMax: 60,
     });
-    elect(c, "1");
+    c.elect("1");
     c.takeTranscript();
     for (let i = 0; i < 5; i++) c.raw("1").propose(new Uint8Array(10));
     c.processAll();
@@ -246,7 +240,7 @@ describe("flow control", () => {
 
   it("a follower in Probe gets one AppendEntries at a time, resent after a heartbeat answer", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.raw("1").reportUnreachable(c.node("2").id);
     expect(c.raw("1").status().progress[0]!.state).toBe("Probe");
     c.raw("1").propose(new Uint8Array([1]));
@@ -268,7 +262,7 @@ describe("flow control", () => {
 describe("leader bounds", () => {
   it("refuses proposals with uncommitted_tail_full once followers fall behind (thesis §10.2.3)", () => {
     const c = new Cluster(["1", "2", "3"], { uncommittedBytesMax: 300 });
-    elect(c, "1");
+    c.elect("1");
     c.isolate("1");
     const propose = () => c.raw("1").propose(new Uint8Array(50));
     let accepted = 0;
@@ -288,7 +282,7 @@ describe("leader bounds", () => {
 
   it("heartbeats carry the commit index clamped to the follower's matchIndex", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.cut("1", "3");
     c.propose("1", "x");
     c.stabilize();

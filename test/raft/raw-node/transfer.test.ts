@@ -9,12 +9,6 @@ import { Cluster } from "../harness.js";
 const two = asNodeId("2");
 const three = asNodeId("3");
 
-function elect(c: Cluster, id: string): void {
-  c.campaign(id);
-  c.stabilize();
-  expect(c.leaders()).toEqual([id]);
-}
-
 function codeOf(action: () => unknown): string | undefined {
   try {
     action();
@@ -28,7 +22,7 @@ function codeOf(action: () => unknown): string | undefined {
 describe("leadership transfer (thesis §3.10)", () => {
   it("an up-to-date transferee receives TimeoutNow and wins the next term despite leases", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.takeTranscript();
     c.raw("1").transferLeadership(two);
     c.stabilize();
@@ -46,7 +40,7 @@ describe("leadership transfer (thesis §3.10)", () => {
 
   it("a slow transferee is caught up first; proposals are refused meanwhile", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.cut("1", "3");
     for (let i = 0; i < 5; i++) c.propose("1", `cmd-${i}`);
     c.stabilize();
@@ -68,7 +62,7 @@ describe("leadership transfer (thesis §3.10)", () => {
 
   it("a transfer that cannot complete is abandoned after an election timeout", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.isolate("3");
     c.raw("1").transferLeadership(three);
     c.tickAll(9);
@@ -80,14 +74,14 @@ describe("leadership transfer (thesis §3.10)", () => {
 
   it("is refused on a follower and for a transferee that is not a voter", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     expect(codeOf(() => c.raw("2").transferLeadership(three))).toBe("not_leader");
     expect(codeOf(() => c.raw("1").transferLeadership(asNodeId("9")))).toBe("invalid_request");
   });
 
   it("transferring to the leader itself cancels a transfer under way", () => {
     const c = new Cluster(["1", "2", "3"]);
-    elect(c, "1");
+    c.elect("1");
     c.isolate("3");
     c.raw("1").transferLeadership(three);
     c.raw("1").transferLeadership(asNodeId("1"));
