@@ -7,7 +7,8 @@
  * 2. takes `ready()` and writes its entries, hard state and snapshot in ONE synced batch — all
  *    that arrived during the previous fsync shares this one (group commit); a Ready that only
  *    moves the commit index is not synced (commit is a hint, written with the next batch);
- * 3. mirrors the Ready into MemoryStorage, then sends its messages;
+ * 3. mirrors the Ready into MemoryStorage, then sends its messages (a leader sends before its
+ *    fsync, in parallel with it: Raft thesis §10.2.1);
  * 4. installs a received snapshot, applies committed entries (answering proposals by (index,
  *    term)) and answers ReadStates once applied;
  * 5. `advance()`; then snapshots, leader duties and waiters catch up.
@@ -630,10 +631,11 @@ export class CoordinatorNode implements NodeService {
   private async handleReady(ready: Ready, proposals: number): Promise<void> {
     this.counters.readies++;
     this.observeSoftState(ready.softState, ready.hardState?.term ?? this.term);
+    const sendFirst = this.sendsBeforePersist(ready);
+    if (sendFirst) this.sendAll(ready.messages);
     await this.persist(ready, proposals);
     this.mirror(ready);
-    if (ready.messages.length > 0) this.failpoint("crash-before-send");
-    this.sendAll(ready.messages);
+    if (!sendFirst) this.sendAll(ready.messages);
     if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot);
     this.applier.applyEntries(ready.committedEntries);
     const { state, appliedIndex } = this.applier;
@@ -688,7 +690,24 @@ export class CoordinatorNode implements NodeService {
     }
   }
 
+  /**
+   * Whether this Ready's messages may leave before its fsync: a leader's may (Raft thesis
+   * §10.2.1, the leader writes its log in parallel with replicating it), since the core counts
+   * the leader's own entries towards commit only once `advance()` reports them persisted, and a
+   * leader's term and vote are durable since its candidacy. Everyone else sends only what is
+   * durable (a vote or an acknowledgement must never be forgotten by a crash).
+   */
+  private sendsBeforePersist(ready: Ready): boolean {
+    return (
+      this.role === "Leader" &&
+      ready.messages.length > 0 &&
+      (ready.hardState === undefined || ready.hardState.term === this.term)
+    );
+  }
+
   private sendAll(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    this.failpoint("crash-before-send");
     const observed = this.events.has("message");
     for (const message of messages) {
       this.transport.send(message);

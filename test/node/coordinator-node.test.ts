@@ -280,6 +280,37 @@ describe("proposals", () => {
     expect(after.proposalsPerPersistMax).toBeGreaterThan(1);
   });
 
+  it("a leader replicates an entry while its own fsync of it is still running (thesis §10.2.1)", async () => {
+    const c = await start();
+    const leader = await c.leader();
+    const followers = c.others(leader.nodeId);
+    const store = c.stores.get(leader.nodeId)!;
+    store.hold();
+    const proposal = leader.propose(createPlan("parallel"));
+    const index = leader.raftStatus().lastLogIndex + 1;
+    await waitFor("both followers persisted the entry", () =>
+      followers.every((f) => f.raftStatus().lastLogIndex >= index),
+    );
+    expect(store.waiting).toBe(1);
+    expect(leader.appliedIndex()).toBeLessThan(index);
+    store.release();
+    expectOk(await proposal);
+    expect(leader.appliedIndex()).toBeGreaterThanOrEqual(index);
+  });
+
+  it("a follower acknowledges only what it persisted", async () => {
+    const c = await start();
+    const leader = await c.leader();
+    const [held, other] = c.others(leader.nodeId);
+    const store = c.stores.get(held!.nodeId)!;
+    store.hold();
+    c.network.isolate(other!.nodeId, c.ids);
+    const proposal = leader.propose(createPlan("durable-ack"), { timeoutMs: 300 });
+    await waitFor("the follower is persisting the entry", () => store.waiting > 0);
+    expect((await rejection(proposal)).code).toBe("proposal_timeout");
+    store.release();
+  });
+
   it("answers duplicates of a client's request with the first result", async () => {
     const c = await start();
     const leader = await c.leader();

@@ -9,8 +9,14 @@ import type { Message } from "../../src/raft/messages.js";
 import { CoordinatorNode, type NodeDeps } from "../../src/node/coordinator-node.js";
 import { nodeConfig, type NodeTimings } from "../../src/node/config.js";
 import type { Failpoint } from "../../src/node/failpoints.js";
-import type { NodeLogger, NodeTransport, TransportHandlers } from "../../src/node/ports.js";
-import { RaftStore } from "../../src/storage/raft-store.js";
+import type {
+  NodeLogger,
+  NodeStore,
+  NodeTransport,
+  TransportHandlers,
+} from "../../src/node/ports.js";
+import type { Snapshot } from "../../src/raft/types.js";
+import { RaftStore, type PersistRequest, type WriteReport } from "../../src/storage/raft-store.js";
 import { stateClock, stateHash } from "../../src/state-machine/index.js";
 import { asNodeId, type NodeId } from "../../src/util/ids.js";
 import { createPrng } from "../../src/util/prng.js";
@@ -92,6 +98,55 @@ export class FakeNetwork {
   }
 }
 
+/** A store whose persists can be held back (to see what a node does during a slow fsync). */
+export class GatedStore implements NodeStore {
+  private gate: Promise<void> | null = null;
+  private open: () => void = () => undefined;
+  /** Persist calls waiting at the gate right now. */
+  waiting = 0;
+
+  constructor(readonly inner: RaftStore) {}
+
+  get dataDir(): string {
+    return this.inner.dataDir;
+  }
+
+  /** From now on, persists wait until {@link release}. */
+  hold(): void {
+    this.gate ??= new Promise((resolve) => (this.open = resolve));
+  }
+
+  release(): void {
+    this.gate = null;
+    this.open();
+  }
+
+  load() {
+    return this.inner.load();
+  }
+
+  async persist(request: PersistRequest): Promise<WriteReport> {
+    if (this.gate !== null) {
+      this.waiting++;
+      await this.gate;
+      this.waiting--;
+    }
+    return this.inner.persist(request);
+  }
+
+  saveSnapshot(snapshot: Snapshot) {
+    return this.inner.saveSnapshot(snapshot);
+  }
+
+  compact(index: number) {
+    return this.inner.compact(index);
+  }
+
+  close() {
+    return this.inner.close();
+  }
+}
+
 /** A logger that keeps warnings and errors for assertions. */
 export function recordingLogger(lines: string[]): NodeLogger {
   const keep = (level: string) => (fields: Record<string, unknown>, message: string) =>
@@ -119,8 +174,8 @@ export class TestCluster {
   readonly network = new FakeNetwork();
   readonly nodes = new Map<NodeId, CoordinatorNode>();
   readonly dirs = new Map<NodeId, string>();
-  /** Each running node's store (to break it underneath the node). */
-  readonly stores = new Map<NodeId, RaftStore>();
+  /** Each running node's store (to hold or break it underneath the node). */
+  readonly stores = new Map<NodeId, GatedStore>();
   readonly logs: string[] = [];
   readonly fatal: Error[] = [];
   readonly crashes: string[] = [];
@@ -147,7 +202,7 @@ export class TestCluster {
   /** Starts node `id` from its data directory (again, after a stop). */
   async startNode(id: NodeId, failpoints?: ReadonlySet<Failpoint>): Promise<CoordinatorNode> {
     const dir = this.dirs.get(id)!;
-    const store = await RaftStore.open(dir);
+    const store = new GatedStore(await RaftStore.open(dir));
     this.stores.set(id, store);
     const armed = failpoints ?? this.options.failpoints?.get(id);
     const deps: NodeDeps = {
