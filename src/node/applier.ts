@@ -40,7 +40,6 @@ function decodeEntry(entry: Entry): CommandEnvelope<unknown> | Rejection {
 export class Applier {
   private current: CoordinatorState;
   private index: LogIndex;
-  private termAtIndex: Term;
 
   /** Starts from `snapshot` (restored) or, without one, from the empty state at index 0. */
   constructor(
@@ -49,13 +48,11 @@ export class Applier {
     private readonly events: NodeEvents,
     private readonly hooks: ApplierHooks,
   ) {
-    const metadata = snapshot?.metadata;
     this.current =
       snapshot === null || snapshot.metadata.index === 0
         ? createState()
         : restoreSnapshot(snapshot.data);
-    this.index = metadata?.index ?? 0;
-    this.termAtIndex = metadata?.term ?? 0;
+    this.index = snapshot?.metadata.index ?? 0;
   }
 
   /** The applied state (queries read it; only this class changes it). */
@@ -74,11 +71,10 @@ export class Applier {
    * @throws SnapshotFormatError if the snapshot's data is not a valid coordinator snapshot
    */
   install(snapshot: Snapshot): void {
-    const { index, term } = snapshot.metadata;
+    const { index } = snapshot.metadata;
     assert(index > this.index, () => `snapshot ${index} is not past the applied ${this.index}`);
     this.current = restoreSnapshot(snapshot.data);
     this.index = index;
-    this.termAtIndex = term;
     this.proposals.onSnapshotInstalled(index);
   }
 
@@ -94,15 +90,9 @@ export class Applier {
       );
       const result = entry.type === "NoOp" ? null : this.applyNormal(entry);
       this.index = entry.index;
-      this.termAtIndex = entry.term;
       this.proposals.onApplied(entry.index, entry.term, result);
       if (entry.type === "NoOp") this.hooks.onNoOpApplied(entry.term);
     }
-  }
-
-  /** The term of the last applied entry. */
-  get appliedTerm(): Term {
-    return this.termAtIndex;
   }
 
   private applyNormal(entry: Entry): ApplyResult {
