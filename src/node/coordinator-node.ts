@@ -351,9 +351,10 @@ export class CoordinatorNode implements NodeService {
     this.assertAccepting();
     if (this.role !== "Leader") throw this.notLeader();
     const target = to ?? this.mostCaughtUpPeer();
+    if (target === null) throw new CoordinatorError("invalid_request", "no peer to hand over to");
     if (target === this.nodeId) return this.leader();
     const timeoutMs = this.config.leadershipTransferTimeoutMs;
-    const steppedDown = target !== null && (await this.handOver(target));
+    const steppedDown = await this.handOver(target);
     const moved =
       steppedDown &&
       (await this.conditions.wait(
@@ -363,7 +364,7 @@ export class CoordinatorNode implements NodeService {
     if (!moved) {
       throw new CoordinatorError(
         "proposal_timeout",
-        `leadership did not move to ${target ?? "a peer"} within ${timeoutMs} ms`,
+        `leadership did not move to ${target} within ${timeoutMs} ms`,
         { transferee: target },
       );
     }

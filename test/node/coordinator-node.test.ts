@@ -350,6 +350,18 @@ describe("lifecycle", () => {
     expect((await c.leader()).nodeId).toBe(target);
   });
 
+  it("a single-node cluster leads itself and stops without a hand-over", async () => {
+    const c = await start({ size: 1 });
+    const only = await c.leader();
+    expectOk(await only.propose(createPlan("alone")));
+    expect(await only.read((s) => getPlan(s, "alone")?.planId, "linearizable")).toBe("alone");
+    expect((await rejection(only.transferLeadership())).code).toBe("invalid_request");
+    await c.stopNode(only.nodeId);
+    await c.startNode(only.nodeId);
+    const again = await c.leader();
+    expect(await again.read((s) => getPlan(s, "alone")?.planId, "stale")).toBe("alone");
+  });
+
   it("snapshotNow takes a durable snapshot at the applied index", async () => {
     const c = await start();
     const leader = await c.leader();
