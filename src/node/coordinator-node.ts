@@ -1,21 +1,13 @@
 /**
- * The coordinator node: the ONLY place where I/O meets consensus (DESIGN.md §2, §4). One serial
- * loop owns the Raft core (RawNode), its MemoryStorage mirror and the state machine; socket and
- * HTTP handlers and timers only push onto its {@link Inbox}. Each turn of the loop:
- *
- * 1. drains the inbox into `tick()` / `step()` / `propose()` / `readIndex()`;
- * 2. takes `ready()` and writes its entries, hard state and snapshot in ONE synced batch — all
- *    that arrived during the previous fsync shares this one (group commit); a Ready that only
- *    moves the commit index is not synced (commit is a hint, written with the next batch);
- * 3. mirrors the Ready into MemoryStorage, then sends its messages (a leader sends before its
- *    fsync, in parallel with it: Raft thesis §10.2.1);
- * 4. installs a received snapshot, applies committed entries (answering proposals by (index,
- *    term)) and answers ReadStates once applied;
- * 5. `advance()`; then snapshots, leader duties and waiters catch up.
+ * The coordinator node: the ONLY place where I/O meets consensus (DESIGN.md §2, §4). It builds
+ * the Raft core over a MemoryStorage mirror of its durable store, restores the state machine,
+ * and hands them to its serial {@link ReadyLoop}; socket and HTTP handlers and timers only push
+ * onto the loop's inbox. On top it implements {@link NodeService} for the HTTP API: proposals
+ * answered by (index, term), linearizable reads through ReadIndex, leadership transfer,
+ * snapshots on demand, and the lifecycle — start from disk, graceful stop with a hand-over.
  *
  * A StorageError, a corrupt snapshot or a broken invariant stops the node (`onFatal`; the
- * process exits non-zero): it never continues on a guess. After the Ready/advance contract of
- * etcd-io/raft's `rawnode.go` and its application loop in `contrib/raftexample`.
+ * process exits non-zero): it never continues on a guess.
  */
 import * as constants from "../constants.js";
 import { CoordinatorError } from "../errors.js";
@@ -23,8 +15,7 @@ import { defaultRaftConfig } from "../raft/config.js";
 import { MemoryStorage } from "../raft/memory-storage.js";
 import type { Message } from "../raft/messages.js";
 import { RawNode } from "../raft/raw-node.js";
-import type { Ready, SoftState } from "../raft/ready.js";
-import type { ConfState, HardState, Role, Snapshot } from "../raft/types.js";
+import type { ConfState, Snapshot } from "../raft/types.js";
 import {
   checkCommand,
   stateHash,
@@ -33,20 +24,20 @@ import {
   type CoordinatorState,
 } from "../state-machine/index.js";
 import type { LoadedRaftState } from "../storage/raft-store.js";
-import type { NodeId, Term } from "../util/ids.js";
+import type { NodeId } from "../util/ids.js";
 import type { Prng } from "../util/prng.js";
 import { encodeCommand } from "../wire/command-codec.js";
 import { Applier } from "./applier.js";
 import { ConditionWaiters } from "./conditions.js";
 import { NodeConfigError, validateNodeConfig, type NodeConfig } from "./config.js";
 import { NodeEvents, type ProposalOutcome } from "./events.js";
-import { FailpointCrash, type Failpoint } from "./failpoints.js";
-import { Inbox, type QueuedProposal } from "./inbox.js";
+import type { Failpoint } from "./failpoints.js";
 import { LeaderDuties } from "./leader-duties.js";
 import { Pending, type Settlement } from "./pending.js";
 import type { NodeClock, NodeLogger, NodeStore, NodeTransport } from "./ports.js";
 import { ProposalTracker } from "./proposals.js";
 import { ReadBatcher, pendingRead } from "./reads.js";
+import { ReadyLoop, type LoopStats } from "./ready-loop.js";
 import type {
   LeaderInfo,
   NodeService,
@@ -71,18 +62,6 @@ export interface NodeDeps {
   readonly onFatal?: (error: Error) => void;
   /** An armed failpoint was reached. Default: exit the process with 137, as if SIGKILLed. */
   readonly onCrash?: (failpoint: Failpoint) => void;
-}
-
-/** Counters of the loop, for tests and benchmarks (group commit: proposals per synced write). */
-export interface LoopStats {
-  /** Readies handled. */
-  readonly readies: number;
-  /** Synced writes (fsyncs) of Readies. */
-  readonly persists: number;
-  readonly persistedEntries: number;
-  /** Proposals handed to the core, and the most that shared one synced write. */
-  readonly proposals: number;
-  readonly proposalsPerPersistMax: number;
 }
 
 type Phase = "running" | "stopping" | "stopped";
@@ -127,7 +106,6 @@ export class CoordinatorNode implements NodeService {
   private readonly clock: NodeClock;
   private readonly logger: NodeLogger;
   private readonly onFatal: (error: Error) => void;
-  private readonly onCrash: (failpoint: Failpoint) => void;
   private readonly storage: MemoryStorage;
   private readonly raw: RawNode;
   private readonly applier: Applier;
@@ -136,30 +114,11 @@ export class CoordinatorNode implements NodeService {
   private readonly conditions = new ConditionWaiters();
   private readonly duties: LeaderDuties;
   private readonly snapshots: Snapshotter;
-  private readonly inbox: Inbox;
-
-  private role: Role = "Follower";
-  private leaderId: NodeId | null = null;
-  private term: Term;
-  private commitIndex: number;
+  private readonly loop: ReadyLoop;
   private phase: Phase = "running";
-  /** Set once the loop must do nothing more: stopped, failed or crashed at a failpoint. */
-  private halted = false;
   private failure: Error | null = null;
-  private loopScheduled = false;
-  private loopRunning: Promise<void> | null = null;
   private ticker: NodeJS.Timeout | null = null;
-  /** A hard state whose only change was the commit index: written with the next synced batch. */
-  private unsyncedHardState: HardState | null = null;
-  private proposalsSinceReady = 0;
   private stopping: Promise<void> | null = null;
-  private counters = {
-    readies: 0,
-    persists: 0,
-    persistedEntries: 0,
-    proposals: 0,
-    proposalsPerPersistMax: 0,
-  };
 
   /**
    * Loads the node's durable state from `deps.store`, restores the state machine from the
@@ -186,11 +145,9 @@ export class CoordinatorNode implements NodeService {
     this.clock = deps.clock;
     this.logger = deps.logger;
     this.onFatal = deps.onFatal ?? exitOnFatal;
-    this.onCrash = deps.onCrash ?? exitOnCrash;
     this.events = new NodeEvents((name, error) =>
       this.logger.error({ event: name, err: String(error) }, "a node event listener failed"),
     );
-    this.inbox = new Inbox(() => this.wake());
     this.reads = new ReadBatcher(`${config.nodeId}.${deps.prng.nextUint32().toString(36)}`);
     const { hardState, snapshot, entries } = loaded;
     this.storage = new MemoryStorage({
@@ -208,8 +165,6 @@ export class CoordinatorNode implements NodeService {
       heartbeatIntervalTicks: config.heartbeatIntervalTicks,
       applied: this.applier.appliedIndex,
     });
-    this.term = hardState.term;
-    this.commitIndex = Math.max(hardState.commit, this.applier.appliedIndex);
     this.duties = this.createDuties();
     this.snapshots = new Snapshotter({
       store: this.store,
@@ -220,6 +175,8 @@ export class CoordinatorNode implements NodeService {
       events: this.events,
       onFailure: (error) => this.fail(error),
     });
+    const commitIndex = Math.max(hardState.commit, this.applier.appliedIndex);
+    this.loop = this.createLoop(deps.onCrash ?? exitOnCrash, hardState.term, commitIndex);
   }
 
   private createDuties(): LeaderDuties {
@@ -229,39 +186,68 @@ export class CoordinatorNode implements NodeService {
       logger: this.logger,
       leaderChangeLeaseGraceMs: this.config.leaderChangeLeaseGraceMs,
       tickIntervalMs: this.config.tickIntervalMs,
-      leadingTerm: () => (this.role === "Leader" && this.accepting() ? this.term : null),
+      leadingTerm: () => (this.loop.role === "Leader" && this.accepting() ? this.loop.term : null),
       state: () => this.applier.state,
       propose: (command) => this.proposeOwn(command),
     });
+  }
+
+  private createLoop(onCrash: (failpoint: Failpoint) => void, term: number, commitIndex: number) {
+    const parts = {
+      raw: this.raw,
+      storage: this.storage,
+      store: this.store,
+      transport: this.transport,
+      applier: this.applier,
+      proposals: this.proposals,
+      reads: this.reads,
+      conditions: this.conditions,
+      events: this.events,
+      clock: this.clock,
+      logger: this.logger,
+      failpoints: this.config.failpoints ?? new Set<Failpoint>(),
+      hooks: {
+        onRoleChanged: () => this.duties.rearm(),
+        afterApply: () => {
+          this.duties.rearm();
+          this.snapshots.maybeTake(this.applier.state, this.applier.appliedIndex);
+        },
+        notLeader: () => this.notLeader(),
+        onFailure: (error: unknown) => this.fail(error),
+        onCrash,
+      },
+    };
+    return new ReadyLoop(parts, { term, commitIndex });
   }
 
   private begin(): void {
     this.transport.subscribe({
       onMessage: (message) => this.onPeerMessage(message),
       onPeerStatus: (peer, status) => {
-        if (status === "down" && !this.halted) this.inbox.peerUnreachable(peer);
+        if (status === "down" && !this.loop.halted) this.loop.inbox.peerUnreachable(peer);
       },
     });
     this.transport.start();
-    this.ticker = setInterval(() => this.inbox.tick(), this.config.tickIntervalMs);
+    this.ticker = setInterval(() => this.loop.inbox.tick(), this.config.tickIntervalMs);
     this.logger.info(
       {
         nodeId: this.nodeId,
         dataDir: this.store.dataDir,
-        term: this.term,
+        term: this.loop.term,
         appliedIndex: this.applier.appliedIndex,
         lastLogIndex: this.storage.lastIndex(),
       },
       "coordinator node started",
     );
-    this.wake();
+    this.loop.wake();
   }
 
   // ── NodeService ──────────────────────────────────────────────────────────────────────────
 
+  /** {@inheritDoc NodeService.propose} */
   async propose(command: Command, options: ProposeOptions = {}): Promise<ApplyResult> {
     this.assertAccepting();
-    if (this.role !== "Leader") throw this.notLeader();
+    if (this.loop.role !== "Leader") throw this.notLeader();
     const timeoutMs = options.timeoutMs ?? this.config.proposalTimeoutMs;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) {
       throw new CoordinatorError("invalid_request", `timeoutMs must be a positive integer`);
@@ -283,10 +269,11 @@ export class CoordinatorNode implements NodeService {
     return this.enqueueProposal(data, command, timeoutMs);
   }
 
+  /** {@inheritDoc NodeService.read} */
   async read<T>(query: (state: CoordinatorState) => T, consistency: ReadConsistency): Promise<T> {
     this.assertAccepting();
     if (consistency === "stale") return query(this.applier.state);
-    if (this.leaderId === null) {
+    if (this.loop.leaderId === null) {
       throw new CoordinatorError("no_leader", "no leader is known to serve a linearizable read");
     }
     const timeoutMs = this.config.proposalTimeoutMs;
@@ -296,18 +283,20 @@ export class CoordinatorNode implements NodeService {
         new CoordinatorError("proposal_timeout", `the read was not served within ${timeoutMs} ms`),
     );
     this.reads.enqueue(pendingRead(query, pending));
-    this.wake();
+    this.loop.wake();
     return pending.promise;
   }
 
+  /** {@inheritDoc NodeService.leader} */
   leader(): LeaderInfo {
-    const leaderId = this.leaderId;
+    const leaderId = this.loop.leaderId;
     return {
       leaderId,
       leaderUrl: leaderId === null ? null : (this.config.peers.get(leaderId) ?? null),
     };
   }
 
+  /** {@inheritDoc NodeService.raftStatus} */
   raftStatus(options: { withStateHash?: boolean } = {}): RaftStatusView {
     const status = this.raw.status();
     const peers: PeerStatusView[] = status.progress.map((peer) => ({
@@ -332,24 +321,30 @@ export class CoordinatorNode implements NodeService {
     };
   }
 
+  /** {@inheritDoc NodeService.isReady} */
   isReady(): boolean {
     return (
-      this.accepting() && this.leaderId !== null && this.applier.appliedIndex >= this.commitIndex
+      this.accepting() &&
+      this.loop.leaderId !== null &&
+      this.applier.appliedIndex >= this.loop.commitIndex
     );
   }
 
+  /** {@inheritDoc NodeService.waitForApply} */
   waitForApply(sinceIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.halted) return Promise.resolve(false);
+    if (this.loop.halted) return Promise.resolve(false);
     return this.conditions.wait(() => this.applier.appliedIndex > sinceIndex, timeoutMs, signal);
   }
 
+  /** {@inheritDoc NodeService.appliedIndex} */
   appliedIndex(): number {
     return this.applier.appliedIndex;
   }
 
+  /** {@inheritDoc NodeService.transferLeadership} */
   async transferLeadership(to?: NodeId): Promise<LeaderInfo> {
     this.assertAccepting();
-    if (this.role !== "Leader") throw this.notLeader();
+    if (this.loop.role !== "Leader") throw this.notLeader();
     const target = to ?? this.mostCaughtUpPeer();
     if (target === null) throw new CoordinatorError("invalid_request", "no peer to hand over to");
     if (target === this.nodeId) return this.leader();
@@ -358,7 +353,7 @@ export class CoordinatorNode implements NodeService {
     const moved =
       steppedDown &&
       (await this.conditions.wait(
-        () => this.leaderId !== null && this.leaderId !== this.nodeId,
+        () => this.loop.leaderId !== null && this.loop.leaderId !== this.nodeId,
         timeoutMs,
       ));
     if (!moved) {
@@ -371,6 +366,7 @@ export class CoordinatorNode implements NodeService {
     return this.leader();
   }
 
+  /** {@inheritDoc NodeService.snapshotNow} */
   async snapshotNow(): Promise<{ readonly index: number; readonly bytes: number }> {
     this.assertAccepting();
     await this.snapshots.idle();
@@ -383,7 +379,7 @@ export class CoordinatorNode implements NodeService {
 
   /** Counters of the loop (group commit figures). */
   loopStats(): LoopStats {
-    return { ...this.counters };
+    return this.loop.stats();
   }
 
   /**
@@ -408,15 +404,14 @@ export class CoordinatorNode implements NodeService {
         () =>
           this.proposals.size === 0 &&
           this.reads.size === 0 &&
-          this.inbox.queuedProposals.length === 0,
+          this.loop.inbox.queuedProposals.length === 0,
         this.config.stopDrainTimeoutMs,
       );
     }
-    this.halt(new CoordinatorError("node_stopping", "the node is stopping"));
-    await this.loopRunning;
+    await this.halt(new CoordinatorError("node_stopping", "the node is stopping"));
     if (this.failure === null) {
       await this.snapshots.idle();
-      if (wasRunning) await this.flushHardState();
+      if (wasRunning) await this.loop.flushHardState();
     }
     await this.transport.close();
     await this.store.close();
@@ -425,7 +420,7 @@ export class CoordinatorNode implements NodeService {
   }
 
   private async handOffOnStop(): Promise<void> {
-    if (this.role !== "Leader") return;
+    if (this.loop.role !== "Leader") return;
     const target = this.mostCaughtUpPeer();
     if (target === null || !this.transport.isConnected(target)) return;
     try {
@@ -436,17 +431,10 @@ export class CoordinatorNode implements NodeService {
     }
   }
 
-  private async flushHardState(): Promise<void> {
-    const hardState = this.unsyncedHardState;
-    if (hardState === null) return;
-    this.unsyncedHardState = null;
-    await this.store.persist({ hardState, entries: [] });
-  }
-
   // ── Inputs ───────────────────────────────────────────────────────────────────────────────
 
   private accepting(): boolean {
-    return this.phase === "running" && !this.halted;
+    return this.phase === "running" && !this.loop.halted;
   }
 
   private assertAccepting(): void {
@@ -467,7 +455,7 @@ export class CoordinatorNode implements NodeService {
   }
 
   private onPeerMessage(message: Message): void {
-    if (this.halted) return;
+    if (this.loop.halted) return;
     if (this.events.has("message")) {
       this.events.emit("message", {
         direction: "received",
@@ -475,7 +463,7 @@ export class CoordinatorNode implements NodeService {
         peer: message.from,
       });
     }
-    this.inbox.message(message);
+    this.loop.inbox.message(message);
   }
 
   /** A command of the node's own (LeaderChanged, ExpireLeases): no client session. */
@@ -503,7 +491,7 @@ export class CoordinatorNode implements NodeService {
         ),
       (settlement) => this.reportProposal(commandType, startedAtMs, settlement),
     );
-    this.inbox.proposal({ data, commandType, pending });
+    this.loop.inbox.proposal({ data, commandType, pending });
     return pending.promise;
   }
 
@@ -524,11 +512,11 @@ export class CoordinatorNode implements NodeService {
 
   /** Runs `fn` inside the loop (after the queued proposals) and answers with its value. */
   private inLoop<T>(fn: () => T): Promise<T> {
-    if (this.halted) {
+    if (this.loop.halted) {
       return Promise.reject(new CoordinatorError("node_stopping", "the node is stopping"));
     }
     return new Promise<T>((resolve, reject) => {
-      this.inbox.control({
+      this.loop.inbox.control({
         run: () => {
           try {
             resolve(fn());
@@ -552,10 +540,10 @@ export class CoordinatorNode implements NodeService {
   private async handOver(target: NodeId): Promise<boolean> {
     await this.inLoop(() => this.raw.transferLeadership(target));
     await this.conditions.wait(
-      () => this.role !== "Leader" || this.raw.status().leadTransferee === null,
+      () => this.loop.role !== "Leader" || this.raw.status().leadTransferee === null,
       this.config.leadershipTransferTimeoutMs,
     );
-    return this.role !== "Leader";
+    return this.loop.role !== "Leader";
   }
 
   private mostCaughtUpPeer(): NodeId | null {
@@ -571,220 +559,24 @@ export class CoordinatorNode implements NodeService {
     return candidates[0]?.id ?? null;
   }
 
-  // ── The loop ─────────────────────────────────────────────────────────────────────────────
-
-  /** Schedules a turn of the loop (after the I/O callbacks of this event-loop turn: batching). */
-  private wake(): void {
-    if (this.halted || this.loopScheduled) return;
-    this.loopScheduled = true;
-    setImmediate(() => {
-      this.loopScheduled = false;
-      if (this.loopRunning !== null || this.halted) return;
-      this.loopRunning = this.runLoop().finally(() => (this.loopRunning = null));
-    });
-  }
-
-  private async runLoop(): Promise<void> {
-    try {
-      while (!this.halted) {
-        this.proposalsSinceReady += this.drain();
-        if (!this.raw.hasReady()) break;
-        const proposals = this.proposalsSinceReady;
-        this.proposalsSinceReady = 0;
-        await this.handleReady(this.raw.ready(), proposals);
-      }
-      this.conditions.check();
-    } catch (error) {
-      if (!(error instanceof FailpointCrash)) this.fail(error);
-    }
-  }
-
-  /** Hands everything in the inbox to the core; returns how many proposals it took. */
-  private drain(): number {
-    const work = this.inbox.take();
-    for (const message of work.messages) this.raw.step(message);
-    for (const peer of work.unreachable) this.raw.reportUnreachable(peer);
-    for (let i = 0; i < work.ticks; i++) this.raw.tick();
-    let proposed = 0;
-    for (const proposal of work.proposals) {
-      if (this.proposeToCore(proposal)) proposed++;
-    }
-    for (const control of work.controls) control.run();
-    const requestId = this.reads.takeBatch();
-    if (requestId !== null) this.raw.readIndex(requestId);
-    return proposed;
-  }
-
-  private proposeToCore(proposal: QueuedProposal): boolean {
-    if (proposal.pending.settled) return false;
-    try {
-      const { index, term } = this.raw.propose(proposal.data);
-      this.proposals.track(index, term, proposal.pending);
-      return true;
-    } catch (error) {
-      if (!(error instanceof CoordinatorError)) throw error;
-      proposal.pending.reject(error.code === "not_leader" ? this.notLeader() : error);
-      return false;
-    }
-  }
-
-  /** DESIGN.md §4 steps 2–5 for one Ready. */
-  private async handleReady(ready: Ready, proposals: number): Promise<void> {
-    this.counters.readies++;
-    this.observeSoftState(ready.softState, ready.hardState?.term ?? this.term);
-    const sendFirst = this.sendsBeforePersist(ready);
-    if (sendFirst) this.sendAll(ready.messages);
-    await this.persist(ready, proposals);
-    this.mirror(ready);
-    if (!sendFirst) this.sendAll(ready.messages);
-    if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot);
-    this.applier.applyEntries(ready.committedEntries);
-    const { state, appliedIndex } = this.applier;
-    this.reads.onReadStates(ready.readStates, appliedIndex, state);
-    this.reads.onFailures(ready.readIndexFailures);
-    this.reads.onApplied(appliedIndex, state);
-    this.raw.advance();
-    this.afterReady(ready);
-  }
-
-  /** Step 2: one synced batch, unless only the commit index moved (then it waits for the next). */
-  private async persist(ready: Ready, proposals: number): Promise<void> {
-    if (!ready.mustSync) {
-      if (ready.hardState !== undefined) this.unsyncedHardState = ready.hardState;
-      return;
-    }
-    this.failpoint("crash-before-persist");
-    const hardState = ready.hardState ?? this.unsyncedHardState;
-    this.unsyncedHardState = null;
-    const report = await this.store.persist({
-      ...(hardState === null ? {} : { hardState }),
-      entries: ready.entries,
-      ...(ready.snapshot === undefined ? {} : { snapshot: ready.snapshot }),
-    });
-    this.failpoint("crash-after-persist");
-    const c = this.counters;
-    c.persists++;
-    c.persistedEntries += ready.entries.length;
-    c.proposals += proposals;
-    c.proposalsPerPersistMax = Math.max(c.proposalsPerPersistMax, proposals);
-    this.events.emit("persist", {
-      durationMs: report.syncDurationMs,
-      entries: ready.entries.length,
-      proposals,
-      bytes: report.bytes,
-    });
-  }
-
-  /** Step 3a: what is durable becomes readable by the core. */
-  private mirror(ready: Ready): void {
-    if (ready.snapshot !== undefined) this.storage.applySnapshot(ready.snapshot);
-    if (ready.entries.length > 0) {
-      this.storage.append(ready.entries);
-      this.proposals.onAppended(ready.entries);
-    }
-    if (ready.hardState !== undefined) {
-      this.storage.setHardState(ready.hardState);
-      if (ready.hardState.term !== this.term)
-        this.events.emit("term", { term: ready.hardState.term });
-      this.term = ready.hardState.term;
-      this.commitIndex = ready.hardState.commit;
-    }
-  }
-
-  /**
-   * Whether this Ready's messages may leave before its fsync: a leader's may (Raft thesis
-   * §10.2.1, the leader writes its log in parallel with replicating it), since the core counts
-   * the leader's own entries towards commit only once `advance()` reports them persisted, and a
-   * leader's term and vote are durable since its candidacy. Everyone else sends only what is
-   * durable (a vote or an acknowledgement must never be forgotten by a crash).
-   */
-  private sendsBeforePersist(ready: Ready): boolean {
-    return (
-      this.role === "Leader" &&
-      ready.messages.length > 0 &&
-      (ready.hardState === undefined || ready.hardState.term === this.term)
-    );
-  }
-
-  private sendAll(messages: readonly Message[]): void {
-    if (messages.length === 0) return;
-    this.failpoint("crash-before-send");
-    const observed = this.events.has("message");
-    for (const message of messages) {
-      this.transport.send(message);
-      if (observed) {
-        this.events.emit("message", { direction: "sent", type: message.type, peer: message.to });
-      }
-    }
-  }
-
-  private installSnapshot(snapshot: Snapshot): void {
-    this.failpoint("crash-before-apply-snapshot");
-    const startedAtMs = this.clock.monotonicMs();
-    this.applier.install(snapshot);
-    const restoreMs = this.clock.monotonicMs() - startedAtMs;
-    this.failpoint("crash-after-apply-snapshot");
-    const { index } = snapshot.metadata;
-    const bytes = snapshot.data.byteLength;
-    this.logger.info({ index, bytes, restoreMs }, "installed a snapshot from the leader");
-    this.events.emit("snapshot", {
-      origin: "leader",
-      index,
-      bytes,
-      encodeMs: 0,
-      saveMs: 0,
-      restoreMs,
-    });
-  }
-
-  private observeSoftState(softState: SoftState | undefined, term: Term): void {
-    if (softState === undefined) return;
-    const changedRole = softState.role !== this.role;
-    this.role = softState.role;
-    this.leaderId = softState.leaderId;
-    this.logger.info({ role: softState.role, leaderId: softState.leaderId, term }, "raft role");
-    this.events.emit("role", { role: softState.role, leaderId: softState.leaderId, term });
-    if (changedRole) this.duties.rearm();
-  }
-
-  /** Step 5: what follows an apply — snapshot policy, leader duties, waiters, index events. */
-  private afterReady(ready: Ready): void {
-    const appliedSomething = ready.committedEntries.length > 0 || ready.snapshot !== undefined;
-    if (appliedSomething) {
-      this.duties.rearm();
-      this.snapshots.maybeTake(this.applier.state, this.applier.appliedIndex);
-    }
-    if (appliedSomething || ready.hardState !== undefined) {
-      this.events.emit("indexes", {
-        commitIndex: this.commitIndex,
-        appliedIndex: this.applier.appliedIndex,
-      });
-    }
-    this.conditions.check();
-  }
-
   // ── Failure ──────────────────────────────────────────────────────────────────────────────
 
-  private failpoint(name: Failpoint): void {
-    if (this.config.failpoints?.has(name) !== true) return;
-    this.halted = true;
-    this.logger.warn({ failpoint: name }, "failpoint reached: crashing");
-    this.onCrash(name);
-    throw new FailpointCrash(name);
-  }
-
-  /** Stops the loop for good and answers everyone waiting with `error`. */
-  private halt(error: CoordinatorError): void {
-    this.halted = true;
+  /**
+   * Stops the loop for good and answers everyone waiting with `error`; resolves once a turn of
+   * the loop under way has finished.
+   */
+  private halt(error: CoordinatorError): Promise<void> {
+    const turnFinished = this.loop.halt();
     if (this.ticker !== null) clearInterval(this.ticker);
     this.ticker = null;
     this.duties.stop();
-    const left = this.inbox.take();
+    const left = this.loop.inbox.take();
     for (const proposal of left.proposals) proposal.pending.reject(error);
     for (const control of left.controls) control.cancel(error);
     this.proposals.failAll(error);
     this.reads.failAll(error);
     this.conditions.releaseAll();
+    return turnFinished;
   }
 
   /** The node cannot go on (storage, corrupt snapshot, broken invariant): stop, say why, exit. */
@@ -792,7 +584,7 @@ export class CoordinatorNode implements NodeService {
     if (this.failure !== null) return;
     const failure = error instanceof Error ? error : new Error(String(error));
     this.failure = failure;
-    this.halt(new CoordinatorError("node_stopping", `the node stopped: ${failure.message}`));
+    void this.halt(new CoordinatorError("node_stopping", `the node stopped: ${failure.message}`));
     this.logger.error(
       { nodeId: this.nodeId, dataDir: this.store.dataDir, err: failure.message },
       `node ${this.nodeId} stopped: ${failure.message}`,

@@ -11,7 +11,9 @@ import {
   stateClock,
   type ApplyResult,
   type Command,
+  type RegisterWorkerOk,
 } from "../../src/state-machine/index.js";
+import type { CoordinatorNode } from "../../src/node/coordinator-node.js";
 import { TestCluster, waitFor } from "./harness.js";
 
 let cluster: TestCluster | undefined;
@@ -32,6 +34,13 @@ function createPlan(planId: string, maxId = 1_000): Command {
 
 function expectOk(result: ApplyResult): void {
   expect(result.status, JSON.stringify(result)).toBe("ok");
+}
+
+/** Registers a worker through `node`; returns its lease end. */
+async function registerWorker(node: CoordinatorNode, workerId: string, leaseTtlMs: number) {
+  const result = await node.propose({ type: "RegisterWorker", workerId, leaseTtlMs });
+  expectOk(result);
+  return (result as RegisterWorkerOk).leaseExpiresAtMs;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CoordinatorError> {
@@ -133,13 +142,7 @@ describe("leader duties", () => {
     const graceMs = 60_000;
     const c = await start({ timings: { leaderChangeLeaseGraceMs: graceMs } });
     const old = await c.leader();
-    const registered = await old.propose({
-      type: "RegisterWorker",
-      workerId: "w1",
-      leaseTtlMs: 10_000,
-    });
-    expectOk(registered);
-    const before = (registered as { leaseExpiresAtMs: number }).leaseExpiresAtMs;
+    const before = await registerWorker(old, "w1", 10_000);
     const announced: number[] = [];
     for (const node of c.others(old.nodeId)) {
       node.events.on("leaderChangedProposed", (e) => announced.push(e.term));
@@ -172,13 +175,7 @@ describe("leader duties", () => {
         if (type === "ExpireLeases" && node === leader) applied.push(JSON.stringify(e.result));
       });
     }
-    const registered = await leader.propose({
-      type: "RegisterWorker",
-      workerId: "short",
-      leaseTtlMs: 1_000,
-    });
-    expectOk(registered);
-    const due = (registered as { leaseExpiresAtMs: number }).leaseExpiresAtMs;
+    const due = await registerWorker(leader, "short", 1_000);
     await waitFor("the worker expired", async () => {
       const worker = await leader.read((s) => getWorker(s, "short"), "linearizable");
       return worker?.status === "expired";
