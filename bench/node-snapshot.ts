@@ -58,6 +58,7 @@ try {
     storage,
     everyEntries: 10_000,
     tailEntries: 5_000,
+    dutyCyclePercentMax: 10,
     monotonicMs: () => performance.now(),
     events,
     onFailure: (error) => {

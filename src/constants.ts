@@ -31,6 +31,12 @@ export const snapshotChunkBytesMax = 1024 * 1024;
 export const snapshotEveryEntries = 10_000;
 /** Entries kept behind a snapshot so slow followers catch up without InstallSnapshot. */
 export const snapshotLogTailEntries = 5_000;
+/**
+ * Automatic snapshots take at most this share of a node's time: after a snapshot that took T ms
+ * from start to durable, the next waits at least T · (100 / share − 1) ms, however many entries
+ * were applied (a state of millions of partitions costs hundreds of ms to snapshot).
+ */
+export const snapshotDutyCyclePercentMax = 10;
 
 // ── Peer transport ─────────────────────────────────────────────────────────────────────────
 /** Largest encoded peer message accepted or sent; a larger frame closes the link. */
@@ -168,6 +174,10 @@ assert(commandBytesMax + 24 <= raftAppendBytesMax, "one command fits in one Appe
 assert(
   leadershipTransferTimeoutMs > 2 * electionTimeoutTicks * tickIntervalMs,
   "a transfer gets longer than the core's own attempt",
+);
+assert(
+  snapshotDutyCyclePercentMax > 0 && snapshotDutyCyclePercentMax <= 100,
+  "a duty cycle is a percentage",
 );
 assert(
   snapshotLogTailEntries < snapshotEveryEntries,

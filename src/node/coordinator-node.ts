@@ -171,6 +171,7 @@ export class CoordinatorNode implements NodeService {
       storage: this.storage,
       everyEntries: config.snapshotEveryEntries,
       tailEntries: config.snapshotLogTailEntries,
+      dutyCyclePercentMax: constants.snapshotDutyCyclePercentMax,
       monotonicMs: () => this.clock.monotonicMs(),
       events: this.events,
       onFailure: (error) => this.fail(error),

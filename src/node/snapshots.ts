@@ -6,7 +6,9 @@
  * compaction never lands before the snapshot that covers it; a failure of either stops the node.
  *
  * Only the encoding runs inside the Ready loop (it must see one consistent state); the write
- * does not block the loop, though the next persist queues behind it in the store.
+ * does not block the loop, though the next persist queues behind it in the store. Because a
+ * large state costs hundreds of ms per snapshot, automatic snapshots are also spaced so that they
+ * take at most `dutyCyclePercentMax` percent of the time.
  */
 import type { MemoryStorage } from "../raft/memory-storage.js";
 import { encodeSnapshot, type CoordinatorState } from "../state-machine/index.js";
@@ -26,6 +28,8 @@ export interface SnapshotterDeps {
   readonly storage: MemoryStorage;
   readonly everyEntries: number;
   readonly tailEntries: number;
+  /** Automatic snapshots take at most this percentage of the time (see the constant). */
+  readonly dutyCyclePercentMax: number;
   readonly monotonicMs: () => number;
   readonly events: NodeEvents;
   /** A snapshot or compaction could not be made durable: the node must stop. */
@@ -35,6 +39,8 @@ export interface SnapshotterDeps {
 /** Takes the node's snapshots, one at a time. */
 export class Snapshotter {
   private saving: Promise<SnapshotInfo> | null = null;
+  /** No automatic snapshot before this (monotonic) time: the duty-cycle bound. */
+  private notBeforeMs = -Infinity;
 
   constructor(private readonly deps: SnapshotterDeps) {}
 
@@ -43,10 +49,14 @@ export class Snapshotter {
     return this.deps.storage.snapshot().metadata.index;
   }
 
-  /** Takes a snapshot if `snapshotEveryEntries` were applied since the last one and none is saving. */
+  /**
+   * Takes a snapshot if `everyEntries` were applied since the last one, none is saving, and the
+   * duty-cycle bound allows one now.
+   */
   maybeTake(state: CoordinatorState, appliedIndex: LogIndex): void {
     if (this.saving !== null) return;
     if (appliedIndex - this.snapshotIndex < this.deps.everyEntries) return;
+    if (this.deps.monotonicMs() < this.notBeforeMs) return;
     void this.take(state, appliedIndex);
   }
 
@@ -82,7 +92,10 @@ export class Snapshotter {
     const compacted = compactTo > 0 ? store.compact(compactTo) : Promise.resolve();
     const done = (async () => {
       await Promise.all([saved, compacted]);
-      const saveMs = monotonicMs() - startedAtMs - encodeMs;
+      const doneAtMs = monotonicMs();
+      const saveMs = doneAtMs - startedAtMs - encodeMs;
+      const costMs = doneAtMs - startedAtMs;
+      this.notBeforeMs = doneAtMs + costMs * (100 / this.deps.dutyCyclePercentMax - 1);
       const bytes = data.byteLength;
       this.deps.events.emit("snapshot", {
         origin: "local",

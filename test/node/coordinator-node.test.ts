@@ -243,7 +243,7 @@ describe("restarts", () => {
       );
       for (const result of await Promise.all(batch)) expectOk(result);
     }
-    await waitFor("the leader compacted its log", () => leader.raftStatus().snapshotIndex >= 80);
+    await waitFor("the leader compacted its log", () => leader.raftStatus().snapshotIndex >= 40);
     c.network.isolate(follower.nodeId, c.ids, false);
     const hashes = await c.converged(leader.appliedIndex());
     expect(new Set(hashes).size).toBe(1);

@@ -20,7 +20,9 @@ afterEach(async () => {
 
 const LAST = 30;
 
-async function setup(everyEntries = 10, tailEntries = 4) {
+async function setup(options: { dutyCyclePercentMax?: number; monotonicMs?: () => number } = {}) {
+  const everyEntries = 10;
+  const tailEntries = 4;
   const dir = await mkdtemp(path.join(os.tmpdir(), "elk-snapshots-"));
   dirs.push(dir);
   const store = await RaftStore.open(dir);
@@ -46,7 +48,8 @@ async function setup(everyEntries = 10, tailEntries = 4) {
     storage,
     everyEntries,
     tailEntries,
-    monotonicMs: () => performance.now(),
+    dutyCyclePercentMax: options.dutyCyclePercentMax ?? 100,
+    monotonicMs: options.monotonicMs ?? (() => performance.now()),
     events,
     onFailure: (error) => failures.push(error),
   });
@@ -79,6 +82,29 @@ describe("Snapshotter", () => {
     // The store loads the log after its snapshot (the kept tail serves followers in memory).
     expect(loaded.entries[0]?.index).toBe(26);
     expect(loaded.entries.at(-1)?.index).toBe(LAST);
+  });
+
+  it("spaces automatic snapshots so that they take at most their duty cycle", async () => {
+    let nowMs = 0;
+    const { store, snapshotter } = await setup({
+      dutyCyclePercentMax: 10,
+      monotonicMs: () => nowMs,
+    });
+    const state = createState();
+    snapshotter.maybeTake(state, 10);
+    nowMs = 500; // the snapshot took 500 ms from start to durable
+    await snapshotter.idle();
+    // The next may start 500 · (100/10 − 1) = 4500 ms after it was durable.
+    nowMs = 4_999;
+    snapshotter.maybeTake(state, 25);
+    expect(snapshotter.snapshotIndex).toBe(10);
+    nowMs = 5_000;
+    snapshotter.maybeTake(state, 25);
+    expect(snapshotter.snapshotIndex).toBe(25);
+    await snapshotter.idle();
+    // A requested snapshot is not bound by it.
+    expect((await snapshotter.takeNow(state, 27)).index).toBe(27);
+    await store.close();
   });
 
   it("takeNow answers with the latest snapshot when nothing was applied since", async () => {
