@@ -261,6 +261,20 @@ describe("proposals", () => {
     expect(error.code).toBe("proposal_timeout");
   });
 
+  it("a deposed leader's uncommitted proposal fails with proposal_dropped once overwritten", async () => {
+    const c = await start();
+    const old = await c.leader();
+    c.network.isolate(old.nodeId, c.ids);
+    const lost = old.propose(createPlan("overwritten"), { timeoutMs: 10_000 });
+    const next = await c.leader([old.nodeId]);
+    expectOk(await next.propose(createPlan("winner")));
+    c.network.isolate(old.nodeId, c.ids, false);
+    expect((await rejection(lost)).code).toBe("proposal_dropped");
+    const hashes = await c.converged(next.appliedIndex());
+    expect(new Set(hashes).size).toBe(1);
+    expect(await old.read((s) => getPlan(s, "overwritten"), "stale")).toBeUndefined();
+  });
+
   it("group commit: many concurrent proposals share fewer synced writes", async () => {
     const c = await start();
     const leader = await c.leader();
@@ -347,13 +361,16 @@ describe("lifecycle", () => {
     expect((await c.leader()).nodeId).toBe(target);
   });
 
-  it("a single-node cluster leads itself and stops without a hand-over", async () => {
+  it("a single-node cluster leads itself and stops, once, without a hand-over", async () => {
     const c = await start({ size: 1 });
     const only = await c.leader();
     expectOk(await only.propose(createPlan("alone")));
     expect(await only.read((s) => getPlan(s, "alone")?.planId, "linearizable")).toBe("alone");
     expect((await rejection(only.transferLeadership())).code).toBe("invalid_request");
+    const stopping = only.stop();
+    expect(only.stop()).toBe(stopping);
     await c.stopNode(only.nodeId);
+    await expect(only.stop()).resolves.toBeUndefined();
     await c.startNode(only.nodeId);
     const again = await c.leader();
     expect(await again.read((s) => getPlan(s, "alone")?.planId, "stale")).toBe("alone");
