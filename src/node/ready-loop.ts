@@ -97,6 +97,7 @@ export class ReadyLoop {
     proposals: 0,
     proposalsPerPersistMax: 0,
   };
+
   /** @param start the durable term and commit index the node starts from */
   constructor(
     private readonly parts: ReadyLoopParts,
@@ -131,6 +132,7 @@ export class ReadyLoop {
     return this.stopped;
   }
 
+  /** The loop's counters so far. */
   stats(): LoopStats {
     return { ...this.counters };
   }
