@@ -31,6 +31,12 @@ export const snapshotChunkBytesMax = 1024 * 1024;
 export const snapshotEveryEntries = 10_000;
 /** Entries kept behind a snapshot so slow followers catch up without InstallSnapshot. */
 export const snapshotLogTailEntries = 5_000;
+/**
+ * Automatic snapshots take at most this share of a node's time: after a snapshot that took T ms
+ * from start to durable, the next waits at least T · (100 / share − 1) ms, however many entries
+ * were applied (a state of millions of partitions costs hundreds of ms to snapshot).
+ */
+export const snapshotDutyCyclePercentMax = 10;
 
 // ── Peer transport ─────────────────────────────────────────────────────────────────────────
 /** Largest encoded peer message accepted or sent; a larger frame closes the link. */
@@ -74,6 +80,17 @@ export const storageSnapshotChunkBytesMax = 1024 * 1024;
 // ── Proposals and reads ────────────────────────────────────────────────────────────────────
 /** A proposal not applied within this time is answered with `proposal_timeout`. */
 export const proposalTimeoutMs = 5_000;
+/** Largest encoded command envelope a node proposes (one log entry); larger is `invalid_request`. */
+export const commandBytesMax = 512 * 1024;
+
+// ── Node lifecycle (src/node) ──────────────────────────────────────────────────────────────
+/**
+ * How long a leader waits for a requested leadership transfer to produce a new leader: two of
+ * the longest randomized election timeouts (the core itself abandons a transfer after one).
+ */
+export const leadershipTransferTimeoutMs = 4 * electionTimeoutTicks * tickIntervalMs;
+/** On a graceful stop, in-flight proposals and reads get this long to be answered. */
+export const nodeStopDrainTimeoutMs = 2_000;
 
 // ── Workers, leases, partitions (DESIGN.md §9) ─────────────────────────────────────────────
 export const workerHeartbeatIntervalMs = 2_000;
@@ -153,6 +170,15 @@ assert(raftAppendBytesMax < peerMessageBytesMax, "an AppendEntries must fit in o
 assert(raftAppendBytesMax <= raftInflightBytesMax, "one full AppendEntries fits the window");
 assert(raftAppendBytesMax <= raftUncommittedBytesMax, "one full batch fits the uncommitted tail");
 assert(snapshotChunkBytesMax < peerMessageBytesMax, "a snapshot chunk must fit in one peer frame");
+assert(commandBytesMax + 24 <= raftAppendBytesMax, "one command fits in one AppendEntries");
+assert(
+  leadershipTransferTimeoutMs > 2 * electionTimeoutTicks * tickIntervalMs,
+  "a transfer gets longer than the core's own attempt",
+);
+assert(
+  snapshotDutyCyclePercentMax > 0 && snapshotDutyCyclePercentMax <= 100,
+  "a duty cycle is a percentage",
+);
 assert(
   snapshotLogTailEntries < snapshotEveryEntries,
   "the kept tail must be shorter than the span",

@@ -1,0 +1,121 @@
+/**
+ * The node's copy of the coordinator state machine and the step of the Ready loop that feeds it
+ * (DESIGN.md §4 step 4): committed entries are decoded with the command codec and applied in
+ * log order (NoOps skipped), each result is handed to the proposal waiting at that index, and
+ * snapshots from the leader replace the state wholesale.
+ */
+import {
+  apply,
+  createState,
+  restoreSnapshot,
+  type ApplyResult,
+  type CommandEnvelope,
+  type CoordinatorState,
+  type Rejection,
+} from "../state-machine/index.js";
+import type { Entry, Snapshot } from "../raft/types.js";
+import { assert } from "../util/assert.js";
+import type { LogIndex, Term } from "../util/ids.js";
+import { CommandDecodeError, decodeCommand } from "../wire/command-codec.js";
+import type { NodeEvents } from "./events.js";
+import type { ProposalTracker } from "./proposals.js";
+
+/** What the applier reports to the rest of the node while applying. */
+export interface ApplierHooks {
+  /** A NoOp of `term` was applied (a leader's first entry of its term committed). */
+  readonly onNoOpApplied: (term: Term) => void;
+}
+
+/** Decodes a Normal entry, or explains (as a rejection, the same on every node) why it cannot. */
+function decodeEntry(entry: Entry): CommandEnvelope<unknown> | Rejection {
+  try {
+    return decodeCommand(entry.data);
+  } catch (error) {
+    if (!(error instanceof CommandDecodeError)) throw error;
+    return { status: "invalid_request", detail: error.message, duplicate: false };
+  }
+}
+
+/** The applied state of one node and its applied position. */
+export class Applier {
+  private current: CoordinatorState;
+  private index: LogIndex;
+
+  /** Starts from `snapshot` (restored) or, without one, from the empty state at index 0. */
+  constructor(
+    snapshot: Snapshot | null,
+    private readonly proposals: ProposalTracker,
+    private readonly events: NodeEvents,
+    private readonly hooks: ApplierHooks,
+  ) {
+    this.current =
+      snapshot === null || snapshot.metadata.index === 0
+        ? createState()
+        : restoreSnapshot(snapshot.data);
+    this.index = snapshot?.metadata.index ?? 0;
+  }
+
+  /** The applied state (queries read it; only this class changes it). */
+  get state(): CoordinatorState {
+    return this.current;
+  }
+
+  /** `lastApplied`: the index of the last applied entry (or installed snapshot). */
+  get appliedIndex(): LogIndex {
+    return this.index;
+  }
+
+  /**
+   * Replaces the state by a snapshot received from the leader (Raft §7); proposals it jumps
+   * over learn that their outcome is unknown.
+   * @throws SnapshotFormatError if the snapshot's data is not a valid coordinator snapshot
+   */
+  install(snapshot: Snapshot): void {
+    const { index } = snapshot.metadata;
+    assert(index > this.index, () => `snapshot ${index} is not past the applied ${this.index}`);
+    this.current = restoreSnapshot(snapshot.data);
+    this.index = index;
+    this.proposals.onSnapshotInstalled(index);
+  }
+
+  /**
+   * Applies committed entries in order: decodes each Normal entry, applies it, answers the
+   * proposal at its index and emits `applied` (and `fenced` for stale fencing tokens).
+   */
+  applyEntries(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      assert(
+        entry.index === this.index + 1,
+        () => `entry ${entry.index} does not follow the applied ${this.index}`,
+      );
+      const result = entry.type === "NoOp" ? null : this.applyNormal(entry);
+      this.index = entry.index;
+      this.proposals.onApplied(entry.index, entry.term, result);
+      if (entry.type === "NoOp") this.hooks.onNoOpApplied(entry.term);
+    }
+  }
+
+  private applyNormal(entry: Entry): ApplyResult {
+    const decoded = decodeEntry(entry);
+    const envelope = "command" in decoded ? decoded : null;
+    const result = "command" in decoded ? apply(this.current, decoded, entry.index) : decoded;
+    if (this.events.has("applied")) {
+      this.events.emit("applied", { index: entry.index, term: entry.term, envelope, result });
+    }
+    if (result.status === "stale_fencing_token") {
+      const commandType = commandTypeOf(envelope);
+      this.events.emit("fenced", { index: entry.index, commandType });
+    }
+    return result;
+  }
+}
+
+/** The `type` of an envelope's (unchecked) command, for labels; "unknown" when it has none. */
+export function commandTypeOf(envelope: CommandEnvelope<unknown> | null): string {
+  const command = envelope?.command;
+  if (typeof command === "object" && command !== null && "type" in command) {
+    const type = (command as { type: unknown }).type;
+    if (typeof type === "string") return type;
+  }
+  return "unknown";
+}
