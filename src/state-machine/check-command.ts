@@ -245,6 +245,8 @@ function checkMeta(
   const meta = f.value("meta");
   if (meta === undefined) return undefined;
   if (!isPlainObject(meta)) f.fail("meta", "must be an object");
+  const problem = jsonProblem(meta, 1);
+  if (problem !== undefined) f.fail("meta", `must be plain JSON, not ${problem}`);
   for (const value of Object.values(meta)) {
     const scalar =
       typeof value === "string" ||

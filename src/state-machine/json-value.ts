@@ -5,6 +5,8 @@
  * every node — the state hash depends on it.
  */
 
+const FORBIDDEN_KEY = "__proto__";
+
 /** A JSON value: what `JSON.parse` can return. */
 export type JsonValue =
   null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -12,7 +14,9 @@ export type JsonValue =
 /**
  * Why `value` is not plain JSON no deeper than `depthMax`, or undefined when it is. Plain JSON
  * means: null, booleans, finite numbers, strings, arrays, and objects whose prototype is
- * `Object.prototype` or null (no Dates, Maps, typed arrays or class instances).
+ * `Object.prototype` or null (no Dates, Maps, typed arrays or class instances), and no key
+ * `__proto__`: msgpackr (the log's codec) does not carry that key faithfully, so a value holding
+ * it would change on its way through the log; the HTTP edge refuses it too (prototype poisoning).
  */
 export function jsonProblem(value: unknown, depthMax: number): string | undefined {
   if (value === null || typeof value === "boolean" || typeof value === "string") return undefined;
@@ -28,6 +32,7 @@ export function jsonProblem(value: unknown, depthMax: number): string | undefine
   }
   if (!isPlainObject(value)) return "an object that is not plain";
   for (const key of Object.keys(value)) {
+    if (key === FORBIDDEN_KEY) return `the key "${FORBIDDEN_KEY}"`;
     const problem = jsonProblem((value as Record<string, unknown>)[key], depthMax - 1);
     if (problem !== undefined) return problem;
   }

@@ -75,6 +75,14 @@ const BAD: [string, unknown][] = [
   ["lease TTL too short", withField("CreatePlan", "partitionLeaseTtlMs", 10)],
   ["options with a Date", withField("CreatePlan", "options", { at: new Date(0) })],
   ["options with Infinity", withField("CreatePlan", "options", [Infinity])],
+  [
+    "options with a __proto__ key",
+    withField("CreatePlan", "options", JSON.parse('{"a":{"__proto__":{"x":1}}}')),
+  ],
+  [
+    "meta with a __proto__ key",
+    withField("RegisterWorker", "meta", JSON.parse('{"__proto__":"x"}')),
+  ],
   ["options too large", withField("CreatePlan", "options", { s: "x".repeat(70_000) })],
   [
     "options too deep",

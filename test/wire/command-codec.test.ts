@@ -45,9 +45,15 @@ describe("encodeCommand / decodeCommand", () => {
     expect(Object.keys(decoded.command as object)).toEqual(["type", "workerId"]);
   });
 
+  // A `__proto__` key is not carried faithfully by msgpackr; checkCommand refuses it before a
+  // command is ever encoded (test/state-machine/check-command.test.ts), so it is excluded here.
+  const plainJson = fc
+    .jsonValue()
+    .filter((value) => !JSON.stringify(value).includes('"__proto__"'));
+
   it("round-trips any JSON-shaped command", () => {
     fc.assert(
-      fc.property(fc.nat(), fc.dictionary(fc.string(), fc.jsonValue()), (proposedAtMs, command) => {
+      fc.property(fc.nat(), fc.dictionary(fc.string(), plainJson), (proposedAtMs, command) => {
         const decoded = decodeCommand(
           encodeCommand({ proposedAtMs, command: command as unknown as Command }),
         );
