@@ -115,16 +115,18 @@ function committedInCurrentTerm(r: Raft): boolean {
 }
 
 /**
- * A follower's answer to AppendEntries. A rejection moves its nextIndex back using the conflict
+ * A follower's answer to AppendEntries. An answer about an index beyond our log is ignored
+ * (peer input never trips an assertion). A rejection moves its nextIndex back using the conflict
  * hint; a success raises its matchIndex, lets Probe turn into Replicate, frees the inflight
  * window, may commit, and sends what else the follower lacks.
  */
 function handleAppendEntriesResponse(r: Raft, pr: Progress, m: AppendEntriesResponse): void {
+  // We never sent a prevLogIndex or entries beyond our last index: such an answer is garbage.
+  if (m.matchIndex > r.log.lastIndex()) return;
   if (!m.success) {
     if (pr.maybeBackOff(m.matchIndex, nextProbeIndex(r, m))) maybeSendAppend(r, pr, true);
     return;
   }
-  if (m.matchIndex > r.log.lastIndex()) return;
   const confirmsProbe = pr.state === "Probe" && m.matchIndex === pr.matchIndex;
   if (!pr.maybeUpdate(m.matchIndex) && !confirmsProbe) return;
   if (pr.state === "Probe") pr.becomeReplicate();

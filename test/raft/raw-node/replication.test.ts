@@ -130,6 +130,34 @@ describe("fast backtracking (Raft §5.3, conflict hints)", () => {
     return rejections(c.takeTranscript(), "2").length;
   }
 
+  it("ignores a rejection of an index beyond its log (garbage from a peer never trips an assertion)", () => {
+    // Regression for the fuzz finding F1: a rejecting AppendEntriesResponse whose matchIndex and
+    // conflict hint lie beyond the leader's last index pushed nextIndex past lastIndex + 1.
+    const c = new Cluster(["1", "2", "3"]);
+    c.elect("1");
+    const leader = c.raw("1");
+    const { term, lastLogIndex } = leader.status();
+    const from = c.node("2").id;
+    const to = c.node("1").id;
+    const garbage: Message = {
+      type: "AppendEntriesResponse",
+      from,
+      to,
+      term,
+      success: false,
+      matchIndex: lastLogIndex + 9,
+      conflictIndex: lastLogIndex + 9,
+      conflictTerm: 0,
+    };
+    expect(() => leader.step(garbage)).not.toThrow();
+    c.processAll();
+    const progress = leader.status().progress.find((p) => p.id === from);
+    expect(progress?.nextIndex).toBeLessThanOrEqual(lastLogIndex + 1);
+    leader.propose(new Uint8Array([7]));
+    c.stabilize();
+    expect(c.raw("2").status().commitIndex).toBe(lastLogIndex + 1);
+  });
+
   it("skips 60 divergent entries of one term in one round trip", () => {
     const rejected = divergent(Array(60).fill(3), Array(60).fill(2));
     expect(rejected).toBe(1);
