@@ -40,7 +40,8 @@ describe("SimDisk", () => {
       disk.write({ kind: "entries", entries: [entry(2, 1)] });
       disk.write({ kind: "entries", entries: [entry(3, 1)] });
       disk.write({ kind: "hardState", hardState: { term: 1, vote: null, commit: 3 } });
-      const lost = disk.crash(createPrng(seed));
+      const { kept, lost } = disk.crash(createPrng(seed));
+      expect(kept).toHaveLength(3 - lost);
       const last = disk.lastIndex();
       outcomes.add(lost);
       expect(last).toBeGreaterThanOrEqual(1);

@@ -78,15 +78,15 @@ export class SimDisk {
   }
 
   /**
-   * Power loss: a random prefix of the buffered writes (possibly none, possibly all) is kept,
-   * the rest is lost. Returns how many writes were lost.
+   * Power loss: a random prefix of the buffered writes (possibly none, possibly all) reaches the
+   * disk, the rest is lost. Returns the writes that survived and how many were lost.
    */
-  crash(prng: Prng): number {
-    const kept = prng.nextInt(this.buffer.length + 1);
-    for (const write of this.buffer.slice(0, kept)) this.applyWrite(write);
-    const lost = this.buffer.length - kept;
+  crash(prng: Prng): { kept: DiskWrite[]; lost: number } {
+    const kept = this.buffer.slice(0, prng.nextInt(this.buffer.length + 1));
+    for (const write of kept) this.applyWrite(write);
+    const lost = this.buffer.length - kept.length;
     this.buffer = [];
-    return lost;
+    return { kept, lost };
   }
 
   /** The durable state (what a restart sees). */
