@@ -19,6 +19,8 @@ export const electionTimeoutTicks = 20;
 export const raftInflightMessagesMax = 256;
 /** Entry bytes in one AppendEntries message (at least one entry is always sent). */
 export const raftAppendBytesMax = 1024 * 1024;
+/** Entry bytes in flight to one follower before the leader pauses (the window's byte bound). */
+export const raftInflightBytesMax = 32 * 1024 * 1024;
 /** Entry bytes the leader holds uncommitted before it refuses proposals (Raft thesis §10.2.3). */
 export const raftUncommittedBytesMax = 64 * 1024 * 1024;
 /** Bytes of snapshot data in one InstallSnapshot chunk. */
@@ -82,6 +84,8 @@ export const acquireWaitMsMax = 30_000;
 
 assert(heartbeatIntervalTicks < electionTimeoutTicks, "heartbeats must come faster than elections");
 assert(raftAppendBytesMax < peerMessageBytesMax, "an AppendEntries must fit in one peer frame");
+assert(raftAppendBytesMax <= raftInflightBytesMax, "one full AppendEntries fits the window");
+assert(raftAppendBytesMax <= raftUncommittedBytesMax, "one full batch fits the uncommitted tail");
 assert(snapshotChunkBytesMax < peerMessageBytesMax, "a snapshot chunk must fit in one peer frame");
 assert(
   snapshotLogTailEntries < snapshotEveryEntries,

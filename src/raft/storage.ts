@@ -37,11 +37,14 @@ export interface Storage {
   entries(lo: LogIndex, hi: LogIndex, bytesMax: number): Entry[];
   /**
    * The term of the entry at `index`, for `firstIndex() - 1 ≤ index ≤ lastIndex()` (the term at
-   * `firstIndex() - 1` is the snapshot's).
+   * `firstIndex() - 1`, the last compacted entry, is kept for the log-matching check).
    * @throws LogCompactedError / LogUnavailableError outside that range
    */
   term(index: LogIndex): Term;
-  /** The index of the first entry still held (the latest snapshot's index + 1). */
+  /**
+   * The index of the first entry still held: one past the compacted prefix. At most the latest
+   * snapshot's index + 1; lower when the application keeps a tail of entries behind its snapshot.
+   */
   firstIndex(): LogIndex;
   /** The index of the last entry held (the snapshot's index if the log is empty). */
   lastIndex(): LogIndex;

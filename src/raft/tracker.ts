@@ -1,0 +1,101 @@
+/**
+ * The cluster configuration as the core reads it (voters and learners from {@link ConfState},
+ * never hard-coded peers), with the leader's per-member {@link Progress} and a candidate's vote
+ * tally (after etcd-io/raft's `tracker/tracker.go`). Members are kept sorted, so every walk over
+ * them is deterministic.
+ */
+import type { LogIndex, NodeId } from "../util/ids.js";
+import { Progress } from "./progress.js";
+import { hasQuorum, majorityAckedIndex, voteResult, type VoteResult } from "./quorum.js";
+import type { ConfState } from "./types.js";
+
+function sortedUnique(ids: readonly NodeId[]): NodeId[] {
+  return [...new Set(ids)].sort();
+}
+
+export class ProgressTracker {
+  /** Members that vote and count towards quorum, sorted. */
+  voters: readonly NodeId[] = [];
+  /** Non-voting members that receive the log, sorted, disjoint from `voters`. */
+  learners: readonly NodeId[] = [];
+  /** Per-member progress (the leader's view); empty unless leader. */
+  readonly progress = new Map<NodeId, Progress>();
+  /** Votes received in the current (pre-)election: granted or rejected. */
+  readonly votes = new Map<NodeId, boolean>();
+
+  constructor(
+    confState: ConfState,
+    private readonly inflightMessagesMax: number,
+    private readonly inflightBytesMax: number,
+  ) {
+    this.setConfState(confState);
+  }
+
+  /** Adopts a configuration (at start, or from a snapshot). Duplicates are dropped. */
+  setConfState(confState: ConfState): void {
+    this.voters = sortedUnique(confState.voters);
+    const voterSet = new Set(this.voters);
+    this.learners = sortedUnique(confState.learners).filter((id) => !voterSet.has(id));
+  }
+
+  /** The configuration in canonical form. */
+  confState(): ConfState {
+    return { voters: [...this.voters], learners: [...this.learners] };
+  }
+
+  isVoter(id: NodeId): boolean {
+    return this.voters.includes(id);
+  }
+
+  isMember(id: NodeId): boolean {
+    return this.voters.includes(id) || this.learners.includes(id);
+  }
+
+  /** Fresh progress for every member: nothing known matched, probing from `nextIndex`. */
+  resetProgress(nextIndex: LogIndex): void {
+    this.progress.clear();
+    for (const id of [...this.voters, ...this.learners].sort()) {
+      const isLearner = !this.voters.includes(id);
+      this.progress.set(
+        id,
+        new Progress(id, nextIndex, isLearner, this.inflightMessagesMax, this.inflightBytesMax),
+      );
+    }
+  }
+
+  /** Drops all progress (not leader). */
+  clearProgress(): void {
+    this.progress.clear();
+  }
+
+  /** The progress of every member except `self`, in id order. */
+  peers(self: NodeId): Progress[] {
+    return [...this.progress.values()].filter((p) => p.id !== self);
+  }
+
+  /** The largest index a majority of voters hold (Raft §5.3). */
+  majorityMatchIndex(): LogIndex {
+    return majorityAckedIndex(this.voters, (id) => this.progress.get(id)?.matchIndex);
+  }
+
+  /** Whether a majority of voters (counting `self`) were heard from recently (thesis §6.2). */
+  quorumActive(self: NodeId): boolean {
+    return hasQuorum(
+      this.voters,
+      (id) => id === self || this.progress.get(id)?.recentActive === true,
+    );
+  }
+
+  resetVotes(): void {
+    this.votes.clear();
+  }
+
+  /** Records `id`'s answer; only its first answer in an election counts. */
+  recordVote(id: NodeId, granted: boolean): void {
+    if (!this.votes.has(id)) this.votes.set(id, granted);
+  }
+
+  tallyVotes(): VoteResult {
+    return voteResult(this.voters, this.votes);
+  }
+}
