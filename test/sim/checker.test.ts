@@ -113,6 +113,16 @@ describe("InvariantChecker", () => {
     expect(invariants(checker)).toEqual(["leader-completeness"]);
   });
 
+  it("current-term commit: a leader moving its commit index onto an older term's entry", () => {
+    const { checker, persist } = setup();
+    persist(n1, [entry(1, 1), entry(2, 2), entry(3, 3)], { term: 3, vote: n1, commit: 0 });
+    checker.observeStatus(status(n1, { role: "Leader", term: 3 }));
+    checker.observeStatus(status(n1, { role: "Leader", term: 3, commitIndex: 2 }));
+    expect(invariants(checker)).toEqual(["current-term-commit"]);
+    checker.observeStatus(status(n1, { role: "Leader", term: 3, commitIndex: 3 }));
+    expect(checker.violations).toHaveLength(1);
+  });
+
   it("state machine safety: different commits or applies at one index, or diverging hashes", () => {
     const { checker, persist } = setup();
     persist(n1, [entry(1, 1)], { term: 1, vote: null, commit: 1 });
@@ -152,13 +162,16 @@ describe("InvariantChecker", () => {
     const vote = { type: "RequestVoteResponse", from: n2, to: n1, voteGranted: true } as const;
     checker.observeSent(n2, { ...vote, term: 1 });
     checker.observeSent(n2, { ...vote, term: 2 });
-    expect(invariants(checker)).toEqual(["durable-state", "durable-state", "durable-state"]);
+    expect(invariants(checker)).toEqual(["durable-state", "durable-state"]);
+    // A vote of an earlier term, superseded by a durable later term, is fine.
+    persist(n2, [], { term: 3, vote: null, commit: 0 });
+    checker.observeSent(n2, { ...vote, term: 2 });
+    expect(checker.violations).toHaveLength(2);
   });
 
-  it("single vote: two candidates in one term, seen in status or in sent votes", () => {
+  it("single vote: two candidates in one term, on disk or in sent votes", () => {
     const { checker, persist } = setup();
     persist(n3, [], { term: 7, vote: n1, commit: 0 });
-    checker.observeStatus(status(n3, { term: 7, vote: n1 }));
     checker.observeSent(n3, {
       type: "RequestVoteResponse",
       from: n3,
@@ -167,6 +180,20 @@ describe("InvariantChecker", () => {
       voteGranted: true,
     });
     expect(invariants(checker)).toContain("single-vote");
+  });
+
+  it("single vote: a vote changing within one life, but not a vote lost in a crash", () => {
+    const { checker, persist } = setup();
+    checker.observeStatus(status(n1, { term: 4, vote: n1 }));
+    checker.observeStatus(status(n1, { term: 4, vote: n2 }));
+    expect(invariants(checker)).toEqual(["single-vote"]);
+    // n2 voted for itself in term 5 in memory, crashed before persisting, then voted for n3.
+    checker.observeStatus(status(n2, { role: "Candidate", term: 5, vote: n2 }));
+    checker.observeCrash(n2, []);
+    checker.observeRestart(status(n2, { term: 0 }));
+    persist(n2, [], { term: 5, vote: n3, commit: 0 });
+    checker.observeStatus(status(n2, { term: 5, vote: n3 }));
+    expect(invariants(checker)).toEqual(["single-vote"]);
   });
 
   it("linearizable read: an index below the commit known at issue time", () => {

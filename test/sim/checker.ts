@@ -5,6 +5,8 @@
  * - election safety: at most one leader per term;
  * - log matching: an (index, term) pair names one entry with one predecessor term, everywhere;
  * - leader completeness: a leader holds every entry committed in an earlier term;
+ * - a leader moves its commit index only onto an entry of its own term (Raft §5.4.2, Figure 8),
+ *   which catches a Figure 8 commit when it happens rather than when it is later overwritten;
  * - state machine safety: no two nodes commit or apply different entries at one index, and equal
  *   applied prefixes give equal application hashes (also across snapshots);
  * - applied ≤ committed, and term, commitIndex and lastApplied never decrease within a node's
@@ -29,6 +31,7 @@ export type InvariantName =
   | "election-safety"
   | "log-matching"
   | "leader-completeness"
+  | "current-term-commit"
   | "state-machine-safety"
   | "applied-le-committed"
   | "monotonic"
@@ -145,6 +148,22 @@ export class InvariantChecker {
       }
     }
     facts.last = status;
+    // Within one life the vote of a term never changes. Across lives only votes that reached
+    // disk or the network count (see observeDurable, observeSent): a vote lost in a crash
+    // before it was persisted or sent was never cast.
+    if (
+      prev !== undefined &&
+      prev.term === status.term &&
+      prev.vote !== null &&
+      prev.vote !== status.vote
+    ) {
+      this.report(
+        "single-vote",
+        status.id,
+        `vote in term ${status.term} changed from ${prev.vote} to ${status.vote ?? "none"}`,
+      );
+    }
+    if (prev !== undefined) this.checkLeaderCommit(prev, status);
     if (status.lastApplied > status.commitIndex) {
       this.report(
         "applied-le-committed",
@@ -152,9 +171,22 @@ export class InvariantChecker {
         `lastApplied ${status.lastApplied} > commitIndex ${status.commitIndex}`,
       );
     }
-    if (status.vote !== null) this.recordVote(status.id, status.term, status.vote);
     this.maxCommitKnown = Math.max(this.maxCommitKnown, status.commitIndex);
     this.observeRole(status, facts);
+  }
+
+  /** Raft §5.4.2: a leader commits by counting replicas only entries of its current term. */
+  private checkLeaderCommit(prev: RaftStatus, status: RaftStatus): void {
+    if (status.role !== "Leader" || prev.role !== "Leader" || prev.term !== status.term) return;
+    if (status.commitIndex <= prev.commitIndex) return;
+    const termAtCommit = this.diskOf(status.id).termAt(status.commitIndex);
+    if (termAtCommit !== status.term) {
+      this.report(
+        "current-term-commit",
+        status.id,
+        `leader of term ${status.term} moved its commit index to ${status.commitIndex}, an entry of term ${termAtCommit ?? "?"}`,
+      );
+    }
   }
 
   private observeRole(status: RaftStatus, facts: NodeFacts): void {
@@ -250,6 +282,8 @@ export class InvariantChecker {
     facts.durableTerm = Math.max(facts.durableTerm, term);
     facts.durableCommit = Math.max(facts.durableCommit, commit);
     facts.durableSnapshotIndex = Math.max(facts.durableSnapshotIndex, snapshotIndex);
+    const { vote } = disk.durableHardState();
+    if (vote !== null) this.recordVote(id, term, vote);
     this.recordDurableCommit(id);
   }
 
@@ -338,7 +372,7 @@ export class InvariantChecker {
   /**
    * A message leaves `id` (after its Ready was persisted): its term must already be durable
    * (PreVote traffic excepted, it carries a prospective term), and a granted vote must be the
-   * durable vote.
+   * durable vote, unless a later durable term has superseded it.
    */
   observeSent(id: NodeId, message: Message): void {
     const hardState = this.diskOf(id).durableHardState();
@@ -350,9 +384,11 @@ export class InvariantChecker {
         `sent ${message.type} in term ${message.term}, durable term is ${hardState.term}`,
       );
     }
+    if (message.type === "RequestVote") this.recordVote(id, message.term, id);
     if (message.type === "RequestVoteResponse" && message.voteGranted) {
       this.recordVote(id, message.term, message.to);
-      if (hardState.term !== message.term || hardState.vote !== message.to) {
+      // A later term on disk supersedes the vote (the node can never vote in that term again).
+      if (hardState.term === message.term && hardState.vote !== message.to) {
         this.report(
           "durable-state",
           id,
