@@ -115,7 +115,10 @@ function handleInstallSnapshot(r: Raft, m: InstallSnapshot): void {
       reply(outcome.nextOffset, false, false);
       return;
     case "complete":
-      r.restore(outcome.snapshot);
+      // Our log may have caught up while the chunks arrived; then there is nothing to replace.
+      if (!holdsSnapshotPrefix(r, m.lastIncludedIndex, m.lastIncludedTerm)) {
+        r.restore(outcome.snapshot);
+      }
       reply(m.totalBytes, true, false);
       return;
   }

@@ -133,8 +133,9 @@ export interface ReadIndexRequest extends Envelope {
 }
 
 /**
- * Leader → follower: the read index for `requestId`, or `index` = null when the leader cannot
- * serve reads now (it has not yet committed an entry of its term, or is stepping down).
+ * Leader → follower: the read index for `requestId`, or `index` = null when it cannot serve the
+ * read: the node asked is not (or no longer) the leader, or it stepped down with the read pending.
+ * A leader that has not yet committed an entry of its term defers the read instead of refusing.
  */
 export interface ReadIndexResponse extends Envelope {
   readonly type: "ReadIndexResponse";

@@ -33,8 +33,12 @@ export interface ReadState {
 
 /**
  * A request the core could not serve, so the application can answer its caller at once
- * instead of waiting for a timeout: a ReadIndex refused by the leader, or a read asked of a node
- * that knows no leader.
+ * instead of waiting for a timeout. `reason`:
+ * - `no_leader`: the read was asked of a node that knows no leader;
+ * - `not_ready`: a follower forwarded the read and the node it asked refused it (not, or no
+ *   longer, the leader: ReadIndexResponse with `index` = null);
+ * - `stepped_down`: the read was pending at this node when it stopped being leader.
+ * A forwarded read whose messages are lost gets no answer; the application times it out.
  */
 export interface ReadIndexFailure {
   readonly requestId: string;

@@ -75,9 +75,14 @@ export function sendSnapshotChunk(r: Raft, pr: Progress): void {
   transfer.chunkAgeTicks = 0;
 }
 
-/** Sends every follower what it lacks (or an empty AppendEntries carrying the commit index). */
+/**
+ * Sends every follower what it lacks, filling its inflight window in Replicate (or an empty
+ * AppendEntries carrying the commit index when it lacks nothing).
+ */
 export function broadcastAppend(r: Raft): void {
-  for (const pr of r.tracker.peers(r.id)) maybeSendAppend(r, pr, true);
+  for (const pr of r.tracker.peers(r.id)) {
+    if (maybeSendAppend(r, pr, true)) while (maybeSendAppend(r, pr, false));
+  }
 }
 
 /**

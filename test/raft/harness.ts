@@ -194,6 +194,16 @@ export class Cluster {
     this.process(this.node(id));
   }
 
+  /** Campaigns at `id` and delivers until quiet; throws unless `id` is then the only leader. */
+  elect(id: string): void {
+    this.campaign(id);
+    this.stabilize();
+    const leaders = this.leaders();
+    if (leaders.length !== 1 || leaders[0] !== id) {
+      throw new Error(`expected ${id} to be the only leader, got [${leaders.join(", ")}]`);
+    }
+  }
+
   /** Proposes `text` at `id` (must be leader) and returns the entry's index. */
   propose(id: string, text: string): LogIndex {
     const { index } = this.raw(id).propose(new TextEncoder().encode(text));

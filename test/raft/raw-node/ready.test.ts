@@ -1,9 +1,9 @@
 // Proves the RawNode Ready/advance contract end to end on small clusters: an election, replication
 // and commit, in the production loop order (persist → send → apply → advance).
 import { describe, expect, it } from "vitest";
-import { CoordinatorError } from "../../src/errors.js";
-import { RaftUsageError } from "../../src/raft/raw-node.js";
-import { Cluster } from "./harness.js";
+import { CoordinatorError } from "../../../src/errors.js";
+import { RaftUsageError } from "../../../src/raft/raw-node.js";
+import { Cluster } from "../harness.js";
 
 describe("RawNode", () => {
   it("elects a leader with PreVote, replicates its NoOp and commits it (Raft §5.2, §5.3, §8)", () => {

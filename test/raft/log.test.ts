@@ -1,0 +1,146 @@
+// Proves RaftLog: it reads across stable storage and the unstable tail, accepts a leader's entries
+// per the AppendEntries receiver rules, gives conflict hints, and asserts
+// applied ≤ committed ≤ lastIndex on every move.
+import { describe, expect, it } from "vitest";
+import { InvariantViolation } from "../../src/util/assert.js";
+import { asNodeId } from "../../src/util/ids.js";
+import { RaftLog } from "../../src/raft/log.js";
+import { MemoryStorage } from "../../src/raft/memory-storage.js";
+import type { Snapshot } from "../../src/raft/types.js";
+import { entriesOf, logWithTerms } from "./harness.js";
+
+const confState = { voters: [asNodeId("1")], learners: [] };
+
+function logOf(stable: number[], commit = 0, applied = 0): RaftLog {
+  const storage = new MemoryStorage({
+    confState,
+    hardState: { term: stable.at(-1) ?? 0, vote: null, commit },
+    entries: logWithTerms(stable),
+  });
+  return new RaftLog(storage, applied);
+}
+
+const positions = (log: RaftLog) =>
+  log.entries(log.firstIndex(), log.lastIndex() + 1, Infinity).map((e) => `${e.index}/${e.term}`);
+
+describe("RaftLog", () => {
+  it("reads across stable storage and the unstable tail, with terms and byte limits", () => {
+    const log = logOf([1, 1, 2]);
+    log.append(entriesOf([4, 3], [5, 3]));
+    expect(positions(log)).toEqual(["1/1", "2/1", "3/2", "4/3", "5/3"]);
+    expect([log.firstIndex(), log.lastIndex(), log.lastTerm()]).toEqual([1, 5, 3]);
+    expect([log.term(0), log.term(3), log.term(5), log.term(6)]).toEqual([0, 2, 3, undefined]);
+    expect(log.entries(2, 6, 50).map((e) => e.index)).toEqual([2, 3]);
+    expect(log.entries(4, 6, 0).map((e) => e.index)).toEqual([4]);
+  });
+
+  it("unstable entries shadow a stable suffix they replace", () => {
+    const log = logOf([1, 1, 1, 1]);
+    log.append(entriesOf([3, 2]));
+    expect(positions(log)).toEqual(["1/1", "2/1", "3/2"]);
+    expect(log.persistedLastIndex()).toBe(2);
+  });
+
+  it("isUpToDate compares last terms, then lengths (Raft §5.4.1)", () => {
+    const log = logOf([1, 2, 2]);
+    expect(log.isUpToDate(3, 2)).toBe(true);
+    expect(log.isUpToDate(9, 2)).toBe(true);
+    expect(log.isUpToDate(2, 2)).toBe(false);
+    expect(log.isUpToDate(1, 3)).toBe(true);
+    expect(log.isUpToDate(9, 1)).toBe(false);
+  });
+
+  describe("maybeAppend (AppendEntries receiver rules 2–4, Raft §5.3)", () => {
+    it("rejects when the log lacks (prevLogIndex, prevLogTerm)", () => {
+      const log = logOf([1, 1, 2]);
+      expect(log.maybeAppend(3, 3, [])).toEqual({ kind: "mismatch" });
+      expect(log.maybeAppend(4, 2, [])).toEqual({ kind: "mismatch" });
+    });
+
+    it("appends new entries and reports the last index the leader's message covers", () => {
+      const log = logOf([1, 1]);
+      expect(log.maybeAppend(2, 1, entriesOf([3, 2], [4, 2]))).toEqual({
+        kind: "appended",
+        lastNewIndex: 4,
+      });
+      expect(positions(log)).toEqual(["1/1", "2/1", "3/2", "4/2"]);
+    });
+
+    it("keeps entries the message already matches and never truncates a matching suffix", () => {
+      const log = logOf([1, 1, 1, 1]);
+      expect(log.maybeAppend(1, 1, entriesOf([2, 1]))).toEqual({
+        kind: "appended",
+        lastNewIndex: 2,
+      });
+      expect(log.lastIndex()).toBe(4);
+    });
+
+    it("drops the conflicting suffix from the first conflicting entry", () => {
+      const log = logOf([1, 1, 2, 2, 2], 2);
+      log.maybeAppend(2, 1, entriesOf([3, 2], [4, 3]));
+      expect(positions(log)).toEqual(["1/1", "2/1", "3/2", "4/3"]);
+    });
+
+    it("refuses to contradict a committed entry (a broken leader) without changing the log", () => {
+      const log = logOf([1, 1, 2], 3);
+      expect(log.maybeAppend(1, 1, entriesOf([2, 1], [3, 3]))).toEqual({
+        kind: "contradicts-commit",
+      });
+      expect(positions(log)).toEqual(["1/1", "2/1", "3/2"]);
+    });
+  });
+
+  it("conflictHint names our term at prevLogIndex and the first index of that term", () => {
+    const log = logOf([1, 1, 2, 2, 2, 3], 1);
+    expect(log.conflictHint(5)).toEqual({ conflictIndex: 3, conflictTerm: 2 });
+    expect(log.conflictHint(6)).toEqual({ conflictIndex: 6, conflictTerm: 3 });
+    expect(log.conflictHint(9)).toEqual({ conflictIndex: 7, conflictTerm: 0 });
+    // The search does not go below the commit index.
+    expect(logOf([2, 2, 2, 2], 2).conflictHint(4)).toEqual({ conflictIndex: 3, conflictTerm: 2 });
+  });
+
+  it("lastIndexWithTermAtMost finds the last entry of a term or earlier", () => {
+    const log = logOf([1, 1, 3, 3, 5, 5]);
+    expect(log.lastIndexWithTermAtMost(6, 4)).toEqual({ index: 4, term: 3 });
+    expect(log.lastIndexWithTermAtMost(6, 3)).toEqual({ index: 4, term: 3 });
+    expect(log.lastIndexWithTermAtMost(3, 9)).toEqual({ index: 3, term: 3 });
+    expect(log.lastIndexWithTermAtMost(6, 0)).toEqual({ index: 0, term: 0 });
+  });
+
+  it("asserts applied ≤ committed ≤ lastIndex and never moves them back", () => {
+    const log = logOf([1, 1, 1], 2, 1);
+    log.commitTo(1);
+    expect(log.committed).toBe(2);
+    expect(() => log.commitTo(4)).toThrow(InvariantViolation);
+    expect(() => log.appliedTo(3)).toThrow(InvariantViolation);
+    log.appliedTo(2);
+    expect(() => log.appliedTo(1)).toThrow(InvariantViolation);
+    expect(() => log.append(entriesOf([2, 2]))).toThrow(InvariantViolation); // below commit
+  });
+
+  it("hands out committed entries after applied, none while a snapshot is pending", () => {
+    const log = logOf([1, 1, 1], 3, 1);
+    expect(log.nextCommittedEntries().map((e) => e.index)).toEqual([2, 3]);
+    const snapshot: Snapshot = {
+      metadata: { index: 9, term: 2, confState },
+      data: new Uint8Array(),
+    };
+    log.restore(snapshot);
+    expect(log.hasNextCommittedEntries()).toBe(false);
+    expect([log.committed, log.firstIndex(), log.lastIndex(), log.term(9)]).toEqual([9, 10, 9, 2]);
+    expect(log.persistedLastIndex()).toBe(0);
+    log.appliedTo(9);
+    (log.storage as MemoryStorage).applySnapshot(snapshot); // the application persisted it
+    log.unstable.stableSnapshotTo(9);
+    log.assertPositions();
+  });
+
+  it("restore refuses a snapshot at or below the commit index", () => {
+    const log = logOf([1, 1, 1], 3);
+    const snapshot: Snapshot = {
+      metadata: { index: 3, term: 1, confState },
+      data: new Uint8Array(),
+    };
+    expect(() => log.restore(snapshot)).toThrow(InvariantViolation);
+  });
+});
