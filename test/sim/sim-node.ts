@@ -105,19 +105,17 @@ export class SimNode {
     return this.raw !== undefined;
   }
 
+  /** Whether the node is paused (running, but receiving neither ticks nor messages). */
   get paused(): boolean {
     return this.isPaused;
   }
 
-  get incarnation(): number {
-    return this.incarnationNumber;
-  }
-
-  /** The application's applied index and state hash (for convergence checks). */
+  /** The application's applied index (for convergence checks). */
   get appliedIndex(): LogIndex {
     return this.app.appliedIndex;
   }
 
+  /** The application's state hash (for convergence checks). */
   stateHash(): string {
     return this.app.stateHash();
   }

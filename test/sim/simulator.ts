@@ -25,7 +25,9 @@ import { CALM_NETWORK, SimNetwork } from "./network.js";
 import type { NetworkStats } from "./network.js";
 import { RollingHash } from "./rolling-hash.js";
 import { drawScenario } from "./scenario.js";
-import type { NemesisAction, Scenario } from "./scenario.js";
+import type { Scenario } from "./scenario.js";
+import { Nemesis } from "./nemesis.js";
+import type { NemesisStats, NemesisWorld } from "./nemesis.js";
 import { SimNode } from "./sim-node.js";
 import type { NodeHost } from "./sim-node.js";
 
@@ -50,9 +52,6 @@ export interface SeedOptions {
   /** Receives one line per notable event (replay with `--seed`); off when absent. */
   readonly trace?: (line: string) => void;
 }
-
-/** What the nemesis did in a run. */
-export type NemesisStats = Record<NemesisAction, number>;
 
 /** The outcome of one seed. */
 export interface SeedResult {
@@ -117,10 +116,8 @@ class Simulation implements NodeHost {
   private readonly client: SimClient;
   private readonly hash = new RollingHash();
   private readonly timingPrng: Prng;
-  private readonly nemesisPrng: Prng;
-  private readonly crashPrng: Prng;
+  private readonly nemesis: Nemesis;
   private readonly touched = new Set<number>();
-  private readonly nemesisStats = {} as NemesisStats;
   private readonly leaderTerms = new Set<number>();
   private readonly delivered: Partial<Record<MessageType, number>> = {};
   /** The last status line traced per node (only status changes are traced). */
@@ -138,8 +135,8 @@ class Simulation implements NodeHost {
       ...options.overrides,
     };
     this.timingPrng = prng.fork();
-    this.nemesisPrng = prng.fork();
-    this.crashPrng = prng.fork();
+    const nemesisPrng = prng.fork();
+    const crashPrng = prng.fork();
     this.network = new SimNetwork(options.nodeCount, this.scenario.network, prng.fork());
     const ids = Array.from({ length: options.nodeCount }, (_, i) => asNodeId(`n${i + 1}`));
     ids.forEach((id, i) => this.indexOf.set(id, i));
@@ -164,6 +161,20 @@ class Simulation implements NodeHost {
       this.checker,
       () => this.nowMs,
     );
+    this.nemesis = new Nemesis(this.nemesisWorld(), nemesisPrng, crashPrng);
+  }
+
+  private nemesisWorld(): NemesisWorld {
+    return {
+      scenario: this.scenario,
+      network: this.network,
+      client: this.client,
+      nodes: this.nodes,
+      touch: (index) => this.node(index),
+      scheduleReturn: (kind, node, atMs) => this.queue.push(atMs, { kind, node }),
+      nowMs: () => this.nowMs,
+      trace: (line) => this.trace(line),
+    };
   }
 
   private nodeById(id: NodeId): SimNode {
@@ -243,7 +254,7 @@ class Simulation implements NodeHost {
       case "resume":
         return this.node(event.node).resume();
       case "nemesis":
-        return this.nemesis();
+        return this.strike();
       case "propose":
         return this.clientStep("propose", this.scenario.proposeIntervalMsMean);
       case "read":
@@ -287,118 +298,10 @@ class Simulation implements NodeHost {
     return 2 * this.scenario.raft.electionTimeoutTicks * this.scenario.tickIntervalMs;
   }
 
-  // ── the nemesis ──────────────────────────────────────────────────────────────────────────
-
-  private nemesis(): void {
+  private strike(): void {
     if (this.healing) return;
     this.queue.push(this.drawIntervalMs(this.scenario.nemesisIntervalMsMean), { kind: "nemesis" });
-    const action = this.drawAction();
-    if (action === undefined) return;
-    this.nemesisStats[action] = (this.nemesisStats[action] ?? 0) + 1;
-    this.nodes.forEach((_, i) => this.touched.add(i));
-    this.perform(action);
-  }
-
-  private drawAction(): NemesisAction | undefined {
-    const weights = Object.entries(this.scenario.nemesisWeights) as [NemesisAction, number][];
-    const total = weights.reduce((sum, [, w]) => sum + w, 0);
-    if (total === 0) return undefined;
-    let draw = this.nemesisPrng.nextInt(total);
-    for (const [action, weight] of weights) {
-      if (draw < weight) return action;
-      draw -= weight;
-    }
-    return undefined;
-  }
-
-  private perform(action: NemesisAction): void {
-    const n = this.nodes.length;
-    const a = this.nemesisPrng.nextInt(n);
-    const b = (a + 1 + this.nemesisPrng.nextInt(n - 1)) % n;
-    this.trace(() => `NEMESIS ${action} (${this.nodes[a]?.id}, ${this.nodes[b]?.id})`);
-    switch (action) {
-      case "crash":
-        return this.crash(a);
-      case "crashLeader":
-        return this.crash(this.currentLeader() ?? a);
-      case "pause":
-        return this.pause(a);
-      case "netsplit":
-        return this.network.netsplit(this.drawSide());
-      case "oneWayCut":
-        return this.network.cutOneWay(a, b);
-      case "isolateLeader":
-        return this.isolateLeader();
-      case "healNetwork":
-        return this.network.healAll();
-      case "resetConnection":
-        return this.resetConnection(a, b);
-      case "transferLeadership":
-        return this.transferLeadership(b);
-    }
-  }
-
-  private downtimeMs(): number {
-    return this.nowMs + 1 + this.nemesisPrng.nextInt(this.scenario.downtimeMsMax);
-  }
-
-  /** Whether one more node may go down (crash or pause) within the seed's limit. */
-  private mayTakeDown(): boolean {
-    const down = this.nodes.filter((n) => !n.isUp || n.paused).length;
-    return down < this.scenario.nodesDownMax;
-  }
-
-  private crash(index: number): void {
-    const node = this.node(index);
-    if (!node.isUp || (!node.paused && !this.mayTakeDown())) return;
-    node.crash(this.crashPrng);
-    this.client.nodeCrashed(node.id);
-    this.queue.push(this.downtimeMs(), { kind: "restart", node: index });
-  }
-
-  private pause(index: number): void {
-    const node = this.node(index);
-    if (!node.isUp || node.paused || !this.mayTakeDown()) return;
-    node.pause();
-    this.queue.push(this.downtimeMs(), { kind: "resume", node: index });
-  }
-
-  /** A random non-empty proper subset of the nodes. */
-  private drawSide(): number[] {
-    const n = this.nodes.length;
-    const mask = 1 + this.nemesisPrng.nextInt(2 ** n - 2);
-    return this.nodes.map((_, i) => i).filter((i) => (mask & (1 << i)) !== 0);
-  }
-
-  /** The up node that leads the highest term, if any. */
-  private currentLeader(): number | undefined {
-    let best: { index: number; term: number } | undefined;
-    this.nodes.forEach((node, index) => {
-      const status = node.status();
-      if (status?.role === "Leader" && (best === undefined || status.term > best.term)) {
-        best = { index, term: status.term };
-      }
-    });
-    return best?.index;
-  }
-
-  private isolateLeader(): void {
-    const leader = this.currentLeader();
-    if (leader !== undefined) this.network.isolate(leader);
-  }
-
-  private resetConnection(a: number, b: number): void {
-    this.network.resetConnection(a, b);
-    const nodeA = this.node(a);
-    const nodeB = this.node(b);
-    nodeA.offer({ kind: "unreachable", peer: nodeB.id });
-    nodeB.offer({ kind: "unreachable", peer: nodeA.id });
-  }
-
-  private transferLeadership(to: number): void {
-    const leader = this.currentLeader();
-    if (leader === undefined || leader === to) return;
-    this.node(leader).offer({ kind: "transfer", to: this.node(to).id });
+    this.nemesis.strike();
   }
 
   // ── NodeHost ─────────────────────────────────────────────────────────────────────────────
@@ -552,7 +455,7 @@ class Simulation implements NodeHost {
       scenario: this.scenario,
       client: this.client.stats,
       network: this.network.stats,
-      nemesis: this.nemesisStats,
+      nemesis: this.nemesis.stats,
       leaderTerms: this.leaderTerms.size,
       delivered: this.delivered,
     };
