@@ -128,15 +128,23 @@ describe("InvariantChecker", () => {
     persist(n1, [entry(1, 1)], { term: 1, vote: null, commit: 1 });
     persist(n2, [entry(1, 2)], { term: 2, vote: null, commit: 1 });
     checker.observeApplied(n1, entry(1, 1), "a");
+    persist(n3, [entry(1, 1)], { term: 1, vote: null, commit: 1 });
     checker.observeApplied(n3, entry(1, 1), "b");
     expect(invariants(checker)).toEqual(["state-machine-safety", "state-machine-safety"]);
   });
 
-  it("applied ≤ committed: applying an uncommitted entry or status showing applied > commit", () => {
-    const { checker } = setup();
+  it("applied ≤ committed: applying beyond its own or the cluster's commit, or applied > commit", () => {
+    const { checker, persist } = setup();
     checker.observeApplied(n1, entry(1, 1), "a");
+    persist(n3, [entry(1, 1), entry(2, 1)], { term: 1, vote: null, commit: 2 });
+    checker.observeApplied(n1, entry(2, 1), "a");
     checker.observeStatus(status(n2, { commitIndex: 2, lastApplied: 3 }));
-    expect(invariants(checker)).toEqual(["applied-le-committed", "applied-le-committed"]);
+    expect(invariants(checker)).toEqual([
+      "applied-le-committed",
+      "applied-le-committed",
+      "applied-le-committed",
+    ]);
+    expect(checker.violations[1]!.detail).toMatch(/its durable commit is 0/);
   });
 
   it("monotonic: term or commit going back within a life, but not across a restart", () => {

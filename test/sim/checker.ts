@@ -401,7 +401,14 @@ export class InvariantChecker {
   /** `id` applied `entry`; `stateHash` is its application's hash afterwards. */
   observeApplied(id: NodeId, entry: Entry, stateHash: string): void {
     const committed = this.committedTerm[entry.index];
-    if (committed !== entry.term) {
+    const ownCommit = this.diskOf(id).durableHardState().commit;
+    if (entry.index > ownCommit) {
+      this.report(
+        "applied-le-committed",
+        id,
+        `applied ${entry.index}; its durable commit is ${ownCommit}`,
+      );
+    } else if (committed !== entry.term) {
       this.report(
         "applied-le-committed",
         id,

@@ -150,13 +150,14 @@ export class SimClient {
     }
   }
 
-  /** Issues a ReadIndex read on a random node. */
-  read(): void {
+  /** Issues a ReadIndex read on `node` (default: a random node) and returns its request id. */
+  read(node: SimNode = this.randomNode()): string {
     this.readCount += 1;
     const requestId = `r${this.readCount}`;
     this.stats.readsIssued += 1;
     this.checker.readIssued(requestId);
-    this.randomNode().offer({ kind: "read", requestId });
+    node.offer({ kind: "read", requestId });
+    return requestId;
   }
 
   /** A read became servable on its node. */

@@ -63,6 +63,8 @@ export interface SeedResult {
   readonly violation: Violation | undefined;
   /** Why the healed cluster did not converge in time, if it did not. */
   readonly livenessFailure: string | undefined;
+  /** Virtual time from healing to convergence, if it converged. */
+  readonly convergedAfterMs: number | undefined;
   readonly hash: string;
   readonly scenario: Scenario;
   readonly client: ClientStats;
@@ -124,9 +126,12 @@ class Simulation implements NodeHost {
   private readonly lastTraced: string[] = [];
   private nowMs = 0;
   private events = 0;
-  private healDeadlineMs: number | undefined;
+  /** When the fault phase ended and everything was healed. */
+  private healedAtMs: number | undefined;
   private livenessFailure: string | undefined;
-  private converged = false;
+  private convergedAfterMs: number | undefined;
+  /** The reads issued after convergence and not yet answered: request id → node, issue time. */
+  private finalReads: Map<string, { node: number; issuedAtMs: number }> | undefined;
 
   constructor(private readonly options: SeedOptions) {
     const prng = createPrng(options.seed);
@@ -222,7 +227,7 @@ class Simulation implements NodeHost {
   }
 
   private get healing(): boolean {
-    return this.healDeadlineMs !== undefined;
+    return this.healedAtMs !== undefined;
   }
 
   /** Any exception out of a node (an assertion in the core, a misused storage) is a violation. */
@@ -263,9 +268,10 @@ class Simulation implements NodeHost {
   }
 
   private handleTick(index: number): void {
-    const { tickIntervalMs, tickJitterMs } = this.scenario;
+    const { tickIntervalMs, tickJitterMs, clockRates } = this.scenario;
     const jitter = this.timingPrng.nextInt(2 * tickJitterMs + 1) - tickJitterMs;
-    this.queue.push(this.nowMs + Math.max(1, tickIntervalMs + jitter), {
+    const intervalMs = Math.round(tickIntervalMs * (clockRates[index] ?? 1));
+    this.queue.push(this.nowMs + Math.max(1, intervalMs + jitter), {
       kind: "tick",
       node: index,
     });
@@ -319,7 +325,9 @@ class Simulation implements NodeHost {
       throw new Error(`the core sent a message with a bad address: ${describeMessage(message)}`);
     }
     for (const copy of this.network.transmit(from, to, this.nowMs)) {
-      this.queue.push(copy.atMs, { kind: "deliver", from, to, epoch: copy.epoch, message });
+      // Each copy is what the wire would carry: nothing shared with the sender or other copies.
+      const wire = structuredClone(message);
+      this.queue.push(copy.atMs, { kind: "deliver", from, to, epoch: copy.epoch, message: wire });
     }
   }
 
@@ -329,6 +337,7 @@ class Simulation implements NodeHost {
 
   readAnswered(node: NodeId, readState: ReadState): void {
     this.trace(() => `${node} read ${readState.requestId} served at ${readState.index}`);
+    this.finalReads?.delete(readState.requestId);
     this.client.readAnswered();
   }
 
@@ -370,33 +379,69 @@ class Simulation implements NodeHost {
     this.trace(() => line);
   }
 
-  /** Moves from faults to healing when the fault phase is over; ends the run when healed or late. */
+  /**
+   * Moves from faults to healing when the fault phase is over. After healing, the run ends when
+   * the cluster has converged and then answered a ReadIndex read on every node, or when the
+   * bound runs out (a liveness failure).
+   */
   private isFinished(event: SimEvent): boolean {
-    if (this.healDeadlineMs === undefined) {
+    const healedAtMs = this.healedAtMs;
+    if (healedAtMs === undefined) {
       if (this.events >= this.scenario.faultPhaseEvents) this.heal();
       return false;
     }
-    if (event.kind === "tick" && event.node === 0 && this.isConverged()) {
-      this.converged = true;
-      this.checker.checkAcknowledgedWrites(new Map(this.nodes.map((n) => [n.id, n.appliedIndex])));
-      return true;
+    if (this.finalReads !== undefined && this.finalReads.size === 0) return true;
+    if (event.kind === "tick" && event.node === 0) {
+      if (this.convergedAfterMs === undefined && this.isConverged()) this.onConverged(healedAtMs);
+      else this.retryFinalReads();
     }
-    if (this.nowMs <= this.healDeadlineMs) return false;
-    this.livenessFailure =
-      `not converged ${this.scenario.healBoundMs} ms after healing: ` +
-      this.nodes
-        .map((n) => {
-          const s = n.status();
-          return s === undefined ? `${n.id} down` : describeStatus(s);
-        })
-        .join("; ");
-    this.checker.checkAcknowledgedWrites(new Map());
+    if (this.nowMs <= healedAtMs + this.scenario.healBoundMs) return false;
+    this.livenessFailure = this.describeLivenessFailure();
+    if (this.convergedAfterMs === undefined) this.checker.checkAcknowledgedWrites(new Map());
     return true;
+  }
+
+  /** Converged: check the acknowledged writes, then ask every node for a linearizable read. */
+  private onConverged(healedAtMs: number): void {
+    this.convergedAfterMs = this.nowMs - healedAtMs;
+    this.trace(() => `CONVERGED after ${this.convergedAfterMs} ms; a read on every node`);
+    this.checker.checkAcknowledgedWrites(new Map(this.nodes.map((n) => [n.id, n.appliedIndex])));
+    this.finalReads = new Map();
+    this.nodes.forEach((_, i) => this.issueFinalRead(i));
+  }
+
+  private issueFinalRead(node: number): void {
+    const requestId = this.client.read(this.node(node));
+    this.finalReads?.set(requestId, { node, issuedAtMs: this.nowMs });
+  }
+
+  /**
+   * A read whose request or answer was lost (e.g. an answer of an older term, which a node that
+   * moved on ignores) gets no reply: like a real client, retry after an election span.
+   */
+  private retryFinalReads(): void {
+    for (const [requestId, read] of this.finalReads ?? []) {
+      if (this.nowMs - read.issuedAtMs < this.electionSpanMs()) continue;
+      this.finalReads?.delete(requestId);
+      this.issueFinalRead(read.node);
+    }
+  }
+
+  private describeLivenessFailure(): string {
+    const bound = `${this.scenario.healBoundMs} ms after healing`;
+    if (this.convergedAfterMs !== undefined) {
+      return `reads ${[...(this.finalReads?.keys() ?? [])].join(",")} not answered ${bound}`;
+    }
+    const states = this.nodes.map((n) => {
+      const s = n.status();
+      return s === undefined ? `${n.id} down` : describeStatus(s);
+    });
+    return `not converged ${bound}: ${states.join("; ")}`;
   }
 
   /** Ends the fault phase: every link up, a calm network, crashed nodes restarted, paused resumed. */
   private heal(): void {
-    this.healDeadlineMs = this.nowMs + this.scenario.healBoundMs;
+    this.healedAtMs = this.nowMs;
     this.trace(() => "HEAL: network healed and calm, every node up; the client stops");
     this.network.healAll();
     this.network.setConfig(CALM_NETWORK);
@@ -447,8 +492,9 @@ class Simulation implements NodeHost {
       events: this.events,
       virtualMs: this.nowMs,
       violation: this.checker.violations[0],
+      convergedAfterMs: this.convergedAfterMs,
       livenessFailure:
-        this.checker.failed || this.converged
+        this.checker.failed || this.finalReads?.size === 0
           ? undefined
           : (this.livenessFailure ?? "the event queue ran dry"),
       hash: this.hash.hex(),
