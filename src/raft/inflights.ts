@@ -9,6 +9,7 @@
 import { assert } from "../util/assert.js";
 import type { LogIndex } from "../util/ids.js";
 
+/** The inflight window of one follower: a ring of (last index, bytes) per message in flight. */
 export class Inflights {
   /** Last entry index of each message in flight, oldest first, as a ring. */
   private readonly indexes: LogIndex[];

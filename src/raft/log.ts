@@ -21,6 +21,10 @@ export type AppendOutcome =
   /** The entries contradict a committed entry: impossible from a correct leader; ignored. */
   | { readonly kind: "contradicts-commit" };
 
+/**
+ * Stable storage plus the unstable tail, with `committed` and `applied`. Reads never touch I/O;
+ * writes go to the unstable tail and reach storage through a Ready.
+ */
 export class RaftLog {
   readonly storage: Storage;
   readonly unstable: UnstableLog;

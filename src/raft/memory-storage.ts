@@ -45,6 +45,10 @@ function assertContiguous(entries: readonly Entry[]): void {
   }
 }
 
+/**
+ * The in-memory log of one node. The application writes through `append`, `setHardState`,
+ * `applySnapshot`, `createSnapshot` and `compact`; the core reads through {@link Storage}.
+ */
 export class MemoryStorage implements Storage {
   private hardState: HardState;
   private confState: ConfState;

@@ -25,6 +25,7 @@ export interface SnapshotTransfer {
   chunkAgeTicks: number;
 }
 
+/** One follower as the leader tracks it: matchIndex, nextIndex, state and inflight window. */
 export class Progress {
   matchIndex: LogIndex = 0;
   nextIndex: LogIndex;

@@ -45,6 +45,7 @@ export interface DeferredRead {
   readonly from: NodeId;
 }
 
+/** One node's Raft state machine; see the module comment. Internal to src/raft. */
 export class Raft {
   readonly id: NodeId;
   readonly config: RaftConfig;

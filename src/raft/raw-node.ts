@@ -40,6 +40,10 @@ function sameSoftState(a: SoftState, b: SoftState): boolean {
   return a.role === b.role && a.leaderId === b.leaderId;
 }
 
+/**
+ * The Raft core of one node, driven by the application loop (see the module comment).
+ * Not thread-safe by design: one serial loop owns it.
+ */
 export class RawNode {
   private readonly raft: Raft;
   private prevHardState: HardState;

@@ -24,6 +24,7 @@ export interface PendingRead {
   readonly round: number;
 }
 
+/** The leader's pending ReadIndex requests and the latest round each peer echoed. */
 export class ReadOnly {
   private round = 0;
   private pending: PendingRead[] = [];

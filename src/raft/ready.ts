@@ -45,6 +45,7 @@ export interface ReadIndexFailure {
   readonly reason: "no_leader" | "not_ready" | "stepped_down";
 }
 
+/** One batch of work for the application, in the order documented at the top of this module. */
 export interface Ready {
   /** Present when role or leader changed since the last Ready. */
   readonly softState?: SoftState;

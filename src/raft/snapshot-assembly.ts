@@ -39,6 +39,7 @@ function sameTransfer(t: Transfer, m: InstallSnapshot): boolean {
   );
 }
 
+/** The follower's snapshot transfer under way, if any. */
 export class SnapshotAssembly {
   private transfer: Transfer | undefined;
 

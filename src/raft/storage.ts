@@ -25,6 +25,7 @@ export class LogUnavailableError extends Error {
   }
 }
 
+/** Synchronous reads of one node's stable log (see the module comment). */
 export interface Storage {
   /** The durable hard state and configuration as of the last persisted Ready (at start). */
   initialState(): { readonly hardState: HardState; readonly confState: ConfState };

@@ -13,6 +13,7 @@ function sortedUnique(ids: readonly NodeId[]): NodeId[] {
   return [...new Set(ids)].sort();
 }
 
+/** Members, their replication progress (leader) and votes (candidate). */
 export class ProgressTracker {
   /** Members that vote and count towards quorum, sorted. */
   voters: readonly NodeId[] = [];

@@ -8,6 +8,7 @@
 import { assert } from "../util/assert.js";
 import type { LogIndex } from "../util/ids.js";
 
+/** The leader's uncommitted entries of its term, as (index, bytes) in index order. */
 export class UncommittedTail {
   private indexes: LogIndex[] = [];
   private sizes: number[] = [];

@@ -11,6 +11,7 @@ import { assert } from "../util/assert.js";
 import type { LogIndex, Term } from "../util/ids.js";
 import type { Entry, Snapshot } from "./types.js";
 
+/** The not-yet-persisted tail of the log; see the module comment for its invariants. */
 export class UnstableLog {
   /** A snapshot received from the leader, not yet persisted. */
   snapshot: Snapshot | undefined;

@@ -18,6 +18,8 @@ export interface ClusterOptions extends NodeOptions {
   /** Durable state per node at start (term, vote, log, snapshot); the configuration is implied. */
   readonly init?: (id: NodeId) => Omit<MemoryStorageInit, "confState"> | undefined;
   readonly seed?: number;
+  /** Ids (among the cluster's) that join as non-voting learners. */
+  readonly learners?: readonly string[];
 }
 
 /** One node of the cluster: its durable storage, its core, and what its application saw. */
@@ -81,7 +83,11 @@ export class Cluster {
 
   constructor(ids: readonly string[], options: ClusterOptions = {}) {
     const nodeIds = ids.map(asNodeId);
-    this.confState = { voters: [...nodeIds].sort(), learners: [] };
+    const learners = new Set(options.learners ?? []);
+    this.confState = {
+      voters: nodeIds.filter((id) => !learners.has(id)).sort(),
+      learners: nodeIds.filter((id) => learners.has(id)).sort(),
+    };
     const seedPrng = createPrng(options.seed ?? 1);
     for (const id of nodeIds) {
       const storage = new MemoryStorage({ confState: this.confState, ...options.init?.(id) });
@@ -257,7 +263,9 @@ export class Cluster {
 }
 
 function withoutInit(options: ClusterOptions): NodeOptions {
-  const rest: ClusterOptions & { init?: unknown; seed?: unknown } = { ...options };
+  const rest: ClusterOptions & { init?: unknown; seed?: unknown; learners?: unknown } = {
+    ...options,
+  };
   delete rest.init;
   delete rest.seed;
   return rest;

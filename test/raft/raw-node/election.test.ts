@@ -143,6 +143,17 @@ describe("leader election (Raft §5.2)", () => {
     expect(c.takeTranscript().at(-1)).toBe("3->2 RequestVoteResponse term=1 rejected");
   });
 
+  it("ignores messages from strangers and to other nodes, without answering", () => {
+    const c = new Cluster(THREE, { preVote: false });
+    c.elect("1");
+    c.takeTranscript();
+    c.raw("2").step({ ...voteRequest("9", "2"), term: 7 });
+    c.raw("2").step({ ...voteRequest("3", "1"), term: 7 });
+    c.processAll();
+    expect(c.takeTranscript()).toEqual([]);
+    expect(c.raw("2").status()).toMatchObject({ term: 1, leaderId: "1" });
+  });
+
   it("the grantVoteTwice fault (TEST ONLY) grants a second candidate in the same term", () => {
     const c = new Cluster(THREE, { preVote: false, faults: { grantVoteTwice: true } });
     for (const from of ["1", "2"]) c.raw("3").step(voteRequest(from));

@@ -89,4 +89,42 @@ describe("RawNode", () => {
     c.raw("1").advance();
     expect(() => c.raw("1").advance()).toThrow(RaftUsageError);
   });
+
+  it("restarts from storage: term, vote and commit restored, entries after `applied` re-applied", () => {
+    const c = new Cluster(["1", "2", "3"]);
+    c.elect("1");
+    c.propose("1", "a");
+    c.propose("1", "b");
+    c.stabilize();
+    const two = c.node("2");
+    two.appliedIndex = 1; // the application lost what it applied after index 1
+    c.crash("2");
+    c.node("2").restart();
+    expect(c.raw("2").status()).toMatchObject({
+      term: 1,
+      vote: "1",
+      commitIndex: 3,
+      lastApplied: 1,
+    });
+    const ready = c.raw("2").ready();
+    expect(ready.committedEntries.map((e) => e.index)).toEqual([2, 3]);
+    expect(ready.hardState).toBeUndefined(); // nothing new to persist
+    expect(ready.softState).toBeUndefined();
+  });
+
+  it("input between ready() and advance() is kept for the next Ready", () => {
+    const c = new Cluster(["1", "2", "3"]);
+    c.elect("1");
+    c.propose("1", "a");
+    const append = c.queue.find((m) => m.to === "2")!;
+    c.queue = [];
+    const first = c.raw("2").ready();
+    expect(first.messages).toEqual([]);
+    c.raw("2").step(append);
+    c.raw("2").advance();
+    expect(c.raw("2").hasReady()).toBe(true);
+    const second = c.raw("2").ready();
+    expect(second.entries.map((e) => e.index)).toEqual([2]);
+    expect(second.messages.map((m) => m.type)).toEqual(["AppendEntriesResponse"]);
+  });
 });

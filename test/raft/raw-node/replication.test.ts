@@ -294,3 +294,32 @@ describe("leader bounds", () => {
     ]);
   });
 });
+
+describe("configuration as a value (ConfState)", () => {
+  it("a learner receives the log but neither counts towards commit nor campaigns", () => {
+    const c = new Cluster(["1", "2", "3", "4"], { learners: ["3", "4"] });
+    c.elect("1");
+    c.isolate("2"); // the only other voter: without it nothing commits, whatever the learners hold
+    c.propose("1", "x");
+    c.stabilize();
+    expect(c.node("3").logTerms()).toEqual(["1/1", "2/1"]);
+    expect(c.raw("1").status().commitIndex).toBe(1);
+    c.heal();
+    c.tickAll(2);
+    expect(c.raw("1").status().commitIndex).toBe(2);
+    expect(
+      c
+        .raw("1")
+        .status()
+        .progress.map((p) => [p.id, p.isLearner]),
+    ).toEqual([
+      ["2", false],
+      ["3", true],
+      ["4", true],
+    ]);
+    c.isolate("1");
+    c.tickAll(100);
+    expect(c.raw("3").status().role).toBe("Follower");
+    expect(c.raw("4").status().role).toBe("Follower");
+  });
+});
