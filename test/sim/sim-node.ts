@@ -194,12 +194,31 @@ export class SimNode {
       this.finishReady(raw, ready);
       return;
     }
-    if (!ready.mustSync && (ready.entries.length > 0 || ready.snapshot !== undefined)) {
-      this.checker.report("durable-state", this.id, "a Ready with entries says mustSync=false");
-    }
+    this.checkMustSync(ready);
     for (const write of writes) this.disk.write(write);
     this.persisting = ready;
     this.host.scheduleSync(this, this.incarnationNumber);
+  }
+
+  /**
+   * The core must ask for an fsync when entries, a snapshot, the term or the vote change (only a
+   * commit-only change may skip it). The simulator fsyncs every Ready regardless.
+   */
+  private checkMustSync(ready: Ready): void {
+    if (ready.mustSync) return;
+    const durable = this.disk.durableHardState();
+    const hardState = ready.hardState ?? durable;
+    const changed =
+      ready.entries.length > 0 ||
+      ready.snapshot !== undefined ||
+      hardState.term !== durable.term ||
+      hardState.vote !== durable.vote;
+    if (changed)
+      this.checker.report(
+        "durable-state",
+        this.id,
+        "a Ready that must be fsynced says mustSync=false",
+      );
   }
 
   private writesOf(ready: Ready): DiskWrite[] {
