@@ -7,6 +7,7 @@ import { Agent } from "undici";
 import { httpForwardTimeoutMs } from "../constants.js";
 import { CoordinatorError } from "../errors.js";
 import type { LeaderInfo } from "../node/service.js";
+import { isConnectFailure } from "../protocol/index.js";
 
 /** A request as it is forwarded. */
 export interface ForwardRequest {
@@ -32,16 +33,6 @@ export type Forwarder = (leaderUrl: string, request: ForwardRequest) => Promise<
 
 /** Response headers worth passing back from the leader. */
 const PASSED_BACK = ["content-type", "retry-after"] as const;
-
-/** Connection failures that prove the request never reached the leader. */
-const NOT_SENT_CODES = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EAI_AGAIN",
-  "UND_ERR_CONNECT_TIMEOUT",
-]);
 
 /**
  * A forwarder over one keep-alive undici Agent; a forward not answered within `timeoutMs` is
@@ -79,18 +70,8 @@ export function createUndiciForwarder(timeoutMs: number = httpForwardTimeoutMs):
 export function forwardFailure(error: unknown, leader: LeaderInfo): CoordinatorError {
   const reason = error instanceof Error ? error.message : String(error);
   const details = { leaderId: leader.leaderId, leaderUrl: leader.leaderUrl };
-  if (notSent(error)) {
+  if (isConnectFailure(error)) {
     return new CoordinatorError("not_leader", `cannot reach the leader: ${reason}`, details);
   }
   return new CoordinatorError("proposal_timeout", `forwarding to the leader failed: ${reason}`);
-}
-
-function notSent(error: unknown): boolean {
-  for (let cause = error, depth = 0; depth < 4 && typeof cause === "object"; depth++) {
-    if (cause === null) return false;
-    const { code } = cause as { readonly code?: unknown };
-    if (typeof code === "string" && NOT_SENT_CODES.has(code)) return true;
-    cause = (cause as { readonly cause?: unknown }).cause;
-  }
-  return false;
 }
