@@ -5,7 +5,7 @@
  * (plain JSON Schema objects), so they serve validation, serialization and OpenAPI alike.
  */
 import { Type } from "typebox";
-import type { Static, TSchema, TUnsafe } from "typebox";
+import type { Static, TProperties, TSchema, TUnsafe } from "typebox";
 import { cursorCharsMax, idBytesMax, nodeIdCharsMax, queryPageRowsMax } from "../constants.js";
 import { ID_PATTERN } from "../state-machine/index.js";
 import { assert } from "../util/assert.js";
@@ -83,6 +83,17 @@ export const Cursor = Type.Optional(
 export const NextCursor = Nullable(
   Type.String({ description: "Pass as ?cursor= for the next page; null on the last page." }),
 );
+
+/** A page of `item` rows: `{ items, nextCursor }`. */
+export const PageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: NextCursor }, { additionalProperties: false });
+
+/** The query of a listing: its `filters`, plus limit, cursor and consistency. */
+export const ListQuery = <P extends TProperties>(filters: P) =>
+  Type.Object(
+    { ...filters, limit: Limit, cursor: Cursor, consistency: Consistency },
+    { additionalProperties: false },
+  );
 
 /** An inclusive range of record ids. */
 export const IdRangeSchema = Type.Object(

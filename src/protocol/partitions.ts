@@ -9,14 +9,12 @@ import { errorMessageBytesMax, partitionsPerPlanMax } from "../constants.js";
 import {
   AtMs,
   Bounded,
-  Consistency,
   Count,
-  Cursor,
   FencingTokenField,
   Id,
-  Limit,
-  NextCursor,
+  ListQuery,
   Nullable,
+  PageOf,
 } from "./fields.js";
 import { Duplicate, PartitionStatusSchema, PlanStatusSchema } from "./plans.js";
 
@@ -55,23 +53,14 @@ export const PartitionSchema = Type.Object(
 );
 
 /** GET /v1/partitions?planId=&status=&workerId=&limit=&cursor= */
-export const ListPartitionsQuery = Type.Object(
-  {
-    planId: Type.Optional(Id("Only partitions of this plan.")),
-    status: Type.Optional(PartitionStatusSchema),
-    workerId: Type.Optional(Id("Only partitions this worker holds, completed or failed.")),
-    limit: Limit,
-    cursor: Cursor,
-    consistency: Consistency,
-  },
-  strict,
-);
+export const ListPartitionsQuery = ListQuery({
+  planId: Type.Optional(Id("Only partitions of this plan.")),
+  status: Type.Optional(PartitionStatusSchema),
+  workerId: Type.Optional(Id("Only partitions this worker holds, completed or failed.")),
+});
 
 /** A page of partitions. */
-export const PartitionPageSchema = Type.Object(
-  { items: Type.Array(PartitionSchema), nextCursor: NextCursor },
-  strict,
-);
+export const PartitionPageSchema = PageOf(PartitionSchema);
 
 /** A partition handed to a worker, with what its processor needs to start or resume. */
 export const PartitionGrantSchema = Type.Object(

@@ -19,13 +19,13 @@ import {
   Bounded,
   Consistency,
   Count,
-  Cursor,
   FencingTokenField,
   Id,
   IdRangeSchema,
   Limit,
-  NextCursor,
+  ListQuery,
   Nullable,
+  PageOf,
   SAFE_INTEGER_MAX,
 } from "./fields.js";
 
@@ -160,22 +160,13 @@ export const PlanDetailSchema = Type.Object(
 );
 
 /** GET /v1/plans?namespace=&status=&limit=&cursor= */
-export const ListPlansQuery = Type.Object(
-  {
-    namespace: Type.Optional(Id("Only plans of this namespace.")),
-    status: Type.Optional(PlanStatusSchema),
-    limit: Limit,
-    cursor: Cursor,
-    consistency: Consistency,
-  },
-  strict,
-);
+export const ListPlansQuery = ListQuery({
+  namespace: Type.Optional(Id("Only plans of this namespace.")),
+  status: Type.Optional(PlanStatusSchema),
+});
 
 /** A page of plans. */
-export const PlanPageSchema = Type.Object(
-  { items: Type.Array(PlanSchema), nextCursor: NextCursor },
-  strict,
-);
+export const PlanPageSchema = PageOf(PlanSchema);
 
 /** `?consistency=` alone. */
 export const ReadQuery = Type.Object({ consistency: Consistency }, strict);

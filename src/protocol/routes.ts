@@ -311,16 +311,8 @@ function partitionAction<B extends TObject, R extends TSchema>(
   body: B,
   response: R,
 ) {
-  return {
-    method: "POST",
-    url: `/v1/partitions/:planId/:partitionId/${action}`,
-    group: "partitions",
-    kind: "write",
-    summary,
-    params: PartitionParams,
-    body,
-    response,
-  } as const;
+  const url = `/v1/partitions/:planId/:partitionId/${action}` as const;
+  return { ...postTo("partitions", url, PartitionParams, summary), body, response };
 }
 
 function workerAction<B extends TObject, R extends TSchema>(
@@ -330,15 +322,19 @@ function workerAction<B extends TObject, R extends TSchema>(
   response: R,
 ) {
   return {
-    method: "POST",
-    url: `/v1/workers/:workerId/${action}`,
-    group: "workers",
-    kind: "write",
-    summary,
-    params: WorkerParams,
+    ...postTo("workers", `/v1/workers/:workerId/${action}`, WorkerParams, summary),
     body,
     response,
-  } as const;
+  };
+}
+
+function postTo<G extends RouteGroup, U extends string, P extends TObject>(
+  group: G,
+  url: U,
+  params: P,
+  summary: string,
+) {
+  return { method: "POST", url, group, kind: "write", summary, params } as const;
 }
 
 type StaticOf<S> = S extends TSchema ? Static<S> : undefined;

@@ -11,17 +11,7 @@ import {
   workerLeaseTtlMsMin,
   workerMetaBytesMax,
 } from "../constants.js";
-import {
-  AtMs,
-  Bounded,
-  Consistency,
-  Count,
-  Cursor,
-  FencingTokenField,
-  Id,
-  Limit,
-  NextCursor,
-} from "./fields.js";
+import { AtMs, Bounded, Count, FencingTokenField, Id, ListQuery, PageOf } from "./fields.js";
 import { PartitionGrantSchema, PartitionIdField } from "./partitions.js";
 import { Duplicate } from "./plans.js";
 
@@ -145,19 +135,10 @@ export const WorkerSchema = Type.Object(
 );
 
 /** GET /v1/workers?namespace=&status=&limit=&cursor= */
-export const ListWorkersQuery = Type.Object(
-  {
-    namespace: Type.Optional(Id("Only workers of this namespace.")),
-    status: Type.Optional(WorkerStatusSchema),
-    limit: Limit,
-    cursor: Cursor,
-    consistency: Consistency,
-  },
-  strict,
-);
+export const ListWorkersQuery = ListQuery({
+  namespace: Type.Optional(Id("Only workers of this namespace.")),
+  status: Type.Optional(WorkerStatusSchema),
+});
 
 /** A page of workers. */
-export const WorkerPageSchema = Type.Object(
-  { items: Type.Array(WorkerSchema), nextCursor: NextCursor },
-  strict,
-);
+export const WorkerPageSchema = PageOf(WorkerSchema);

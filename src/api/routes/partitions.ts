@@ -3,30 +3,24 @@
  * holder makes under its fencing token (progress, complete, fail, release), plus preemption.
  */
 import type { FastifyInstance } from "fastify";
-import { CoordinatorError } from "../../errors.js";
 import { ROUTES } from "../../protocol/index.js";
 import { getPartition, listPartitions } from "../../state-machine/index.js";
 import type { ApiContext } from "../context.js";
 import { proposeOk } from "../propose.js";
+import { readAt, readFound } from "../read.js";
 import { addRoute } from "../route.js";
 
 /** Registers the partition routes. */
 export async function partitionRoutes(app: FastifyInstance, api: ApiContext): Promise<void> {
   const { service } = api;
   addRoute(app, api, ROUTES.listPartitions, async ({ query: { consistency, ...filter } }) =>
-    service.read((state) => listPartitions(state, filter), consistency ?? "linearizable"),
+    readAt(service, consistency, (state) => listPartitions(state, filter)),
   );
-  addRoute(app, api, ROUTES.getPartition, async ({ params: { planId, partitionId }, query }) => {
-    const partition = await service.read(
-      (state) => getPartition(state, planId, partitionId),
-      query.consistency ?? "linearizable",
-    );
-    if (partition !== undefined) return partition;
-    throw new CoordinatorError(
-      "not_found",
-      `partition ${partitionId} of plan ${planId} does not exist`,
-    );
-  });
+  addRoute(app, api, ROUTES.getPartition, async ({ params: { planId, partitionId }, query }) =>
+    readFound(service, query.consistency, `partition ${partitionId} of plan ${planId}`, (state) =>
+      getPartition(state, planId, partitionId),
+    ),
+  );
   addRoute(app, api, ROUTES.reportProgress, async ({ params, body, session }) =>
     proposeOk(service, { type: "ReportProgress", ...params, ...body }, session),
   );

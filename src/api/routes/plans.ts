@@ -3,13 +3,13 @@
  * see progress-sampler.ts), gaps, pause/resume/cancel/retry-failed, and AppendPartitions.
  */
 import type { FastifyInstance } from "fastify";
-import { CoordinatorError } from "../../errors.js";
 import { ROUTES } from "../../protocol/index.js";
 import { getPlan, listPlans, planGaps } from "../../state-machine/index.js";
 import type { CreatePlan, JsonValue } from "../../state-machine/index.js";
 import type { ApiContext } from "../context.js";
 import { etaSeconds } from "../progress-sampler.js";
 import { proposeOk } from "../propose.js";
+import { readAt, readFound } from "../read.js";
 import { addRoute } from "../route.js";
 
 /** Registers the plan routes. */
@@ -28,14 +28,12 @@ export async function planRoutes(app: FastifyInstance, api: ApiContext): Promise
     return result;
   });
   addRoute(app, api, ROUTES.listPlans, async ({ query: { consistency, ...request } }) =>
-    service.read((state) => listPlans(state, request), consistency ?? "linearizable"),
+    readAt(service, consistency, (state) => listPlans(state, request)),
   );
   addRoute(app, api, ROUTES.getPlan, async ({ params: { planId }, query }) => {
-    const plan = await service.read(
-      (state) => getPlan(state, planId),
-      query.consistency ?? "linearizable",
+    const plan = await readFound(service, query.consistency, `plan ${planId}`, (state) =>
+      getPlan(state, planId),
     );
-    if (plan === undefined) throw planNotFound(planId);
     const rate = api.sampler.observe(
       planId,
       { atMs: api.clock(), completed: plan.counts.completed, processed: plan.processedCount },
@@ -43,27 +41,18 @@ export async function planRoutes(app: FastifyInstance, api: ApiContext): Promise
     );
     return { ...plan, rate, etaSeconds: etaSeconds(plan, rate) };
   });
-  addRoute(
-    app,
-    api,
-    ROUTES.planGaps,
-    async ({ params: { planId }, query: { consistency, ...request } }) => {
-      const found = await service.read((state) => {
-        const plan = getPlan(state, planId);
-        return plan === undefined
-          ? undefined
-          : { closed: plan.closed, page: planGaps(state, planId, request) };
-      }, consistency ?? "linearizable");
-      if (found?.page === undefined) throw planNotFound(planId);
-      const { gaps, nextFromId } = found.page;
-      return {
-        planId,
-        gaps,
-        nextFromId,
-        complete: found.closed && gaps.length === 0 && nextFromId === null,
-      };
-    },
-  );
+  addRoute(app, api, ROUTES.planGaps, async ({ params: { planId }, query }) => {
+    const { consistency, ...request } = query;
+    const found = await readFound(service, consistency, `plan ${planId}`, (state) => {
+      const page = planGaps(state, planId, request);
+      return page === undefined
+        ? undefined
+        : { page, closed: getPlan(state, planId)?.closed === true };
+    });
+    const { gaps, nextFromId } = found.page;
+    const complete = found.closed && gaps.length === 0 && nextFromId === null;
+    return { planId, gaps, nextFromId, complete };
+  });
   addRoute(app, api, ROUTES.pausePlan, async ({ params: { planId }, session }) =>
     proposeOk(service, { type: "PausePlan", planId }, session),
   );
@@ -79,8 +68,4 @@ export async function planRoutes(app: FastifyInstance, api: ApiContext): Promise
   addRoute(app, api, ROUTES.appendPartitions, async ({ params: { planId }, body, session }) =>
     proposeOk(service, { type: "AppendPartitions", planId, ...body }, session),
   );
-}
-
-function planNotFound(planId: string): CoordinatorError {
-  return new CoordinatorError("not_found", `plan ${planId} does not exist`);
 }

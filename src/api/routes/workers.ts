@@ -3,12 +3,12 @@
  * (long-poll.ts), deregister, the listing and one worker.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { CoordinatorError } from "../../errors.js";
 import { ROUTES } from "../../protocol/index.js";
 import { getWorker, listWorkers } from "../../state-machine/index.js";
 import type { ApiContext } from "../context.js";
 import { acquireLongPoll } from "../long-poll.js";
 import { proposeOk } from "../propose.js";
+import { readAt, readFound } from "../read.js";
 import { addRoute } from "../route.js";
 
 /** Registers the worker routes. */
@@ -37,16 +37,13 @@ export async function workerRoutes(app: FastifyInstance, api: ApiContext): Promi
     proposeOk(service, { type: "DeregisterWorker", workerId }, session),
   );
   addRoute(app, api, ROUTES.listWorkers, async ({ query: { consistency, ...request } }) =>
-    service.read((state) => listWorkers(state, request), consistency ?? "linearizable"),
+    readAt(service, consistency, (state) => listWorkers(state, request)),
   );
-  addRoute(app, api, ROUTES.getWorker, async ({ params: { workerId }, query }) => {
-    const worker = await service.read(
-      (state) => getWorker(state, workerId),
-      query.consistency ?? "linearizable",
-    );
-    if (worker !== undefined) return worker;
-    throw new CoordinatorError("not_found", `worker ${workerId} does not exist`);
-  });
+  addRoute(app, api, ROUTES.getWorker, async ({ params: { workerId }, query }) =>
+    readFound(service, query.consistency, `worker ${workerId}`, (state) =>
+      getWorker(state, workerId),
+    ),
+  );
 }
 
 /** Aborted when the app closes or the client goes away before its answer is written. */
