@@ -16,6 +16,7 @@ import {
   FORWARDED_BY_HEADER,
   IDEMPOTENCY_KEY_HEADER,
   LEADER_URL_HEADER,
+  PROBLEM_CONTENT_TYPE,
   ProblemSchema,
 } from "../protocol/index.js";
 import type { BodyOf, ParamsOf, QueryOf, ResponseOf, RouteSpec } from "../protocol/index.js";
@@ -40,6 +41,12 @@ export type RouteHandler<S extends RouteSpec> = (input: HandlerInput<S>) => Prom
 
 /** The query of a route that takes none: unknown query fields are refused like unknown body fields. */
 const NO_QUERY = Type.Object({}, { additionalProperties: false });
+
+/** How every error is described and serialized: problem+json. */
+const PROBLEM_RESPONSE = {
+  description: "A problem (RFC 9457) with a stable code: see docs/ERRORS.md.",
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+};
 
 /** Headers a forwarded request carries over. */
 const FORWARDED_HEADERS = [
@@ -97,7 +104,7 @@ function routeSchema(spec: RouteSpec): Record<string, unknown> {
     ...(spec.params === undefined ? {} : { params: spec.params }),
     querystring: spec.querystring ?? NO_QUERY,
     ...(spec.body === undefined ? {} : { body: spec.body }),
-    response: { ...success, "4xx": ProblemSchema, "5xx": ProblemSchema },
+    response: { ...success, "4xx": PROBLEM_RESPONSE, "5xx": PROBLEM_RESPONSE },
   };
 }
 

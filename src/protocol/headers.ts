@@ -15,6 +15,7 @@ export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
  * an older seq is refused. One outstanding seq per client id.
  */
 export const CLIENT_ID_HEADER = "x-elk-client-id";
+/** `X-Elk-Client-Seq`: the seq of the request within its client session (see CLIENT_ID_HEADER). */
 export const CLIENT_SEQ_HEADER = "x-elk-client-seq";
 
 /**

@@ -92,6 +92,7 @@ export const ProgressBody = Type.Object(
   strict,
 );
 
+/** The answer to a progress report: the partition's new progress deadline. */
 export const ProgressResponse = Type.Object(
   {
     planId: Id("The plan's id."),
@@ -108,6 +109,7 @@ export const CompleteBody = Type.Object(
   strict,
 );
 
+/** The answer to a completion: the plan's status after it (completed when this was the last). */
 export const CompleteResponse = Type.Object(
   {
     planId: Id("The plan's id."),
@@ -128,6 +130,7 @@ export const FailBody = Type.Object(
   strict,
 );
 
+/** The answer to a failure report: whether and when the partition will be retried. */
 export const FailResponse = Type.Object(
   {
     planId: Id("The plan's id."),
@@ -143,6 +146,7 @@ export const FailResponse = Type.Object(
 /** POST …/release */
 export const ReleaseBody = Type.Object(holder, strict);
 
+/** The answer to a release: the partition went back to pending. */
 export const ReleaseResponse = Type.Object(
   { planId: Id("The plan's id."), partitionId: PartitionIdField, duplicate: Duplicate },
   strict,
@@ -151,6 +155,7 @@ export const ReleaseResponse = Type.Object(
 /** POST …/preempt: take a partition from a holder whose lease or progress went stale. */
 export const PreemptBody = Type.Object({ byWorkerId: Id("The worker taking it.") }, strict);
 
+/** The answer to a preemption: the previous holder and the new grant. */
 export const PreemptResponse = Type.Object(
   {
     planId: Id("The plan's id."),

@@ -220,6 +220,7 @@ export const RetryFailedBody = Type.Object(
   strict,
 );
 
+/** The answer to retry-failed: how many partitions went back to pending. */
 export const RetryFailedResponse = Type.Object(
   { planId: Id("The plan's id."), retriedCount: Count(), duplicate: Duplicate },
   strict,
@@ -243,6 +244,7 @@ export const AppendPartitionsBody = Type.Object(
   strict,
 );
 
+/** The answer to an append: what was added, the planner token to present next, where the plan now ends. */
 export const AppendPartitionsResponse = Type.Object(
   {
     planId: Id("The plan's id."),

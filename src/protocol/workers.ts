@@ -46,6 +46,7 @@ export const RegisterWorkerBody = Type.Object(
   strict,
 );
 
+/** The answer to a registration: the lease end. */
 export const RegisterWorkerResponse = Type.Object(
   {
     workerId: Id("The worker's id."),
@@ -72,6 +73,7 @@ export const HeartbeatBody = Type.Object(
   strict,
 );
 
+/** The answer to a heartbeat: the renewed lease and what the worker holds. */
 export const HeartbeatResponse = Type.Object(
   {
     workerId: Id("The worker's id."),
@@ -97,6 +99,7 @@ export const AcquireBody = Type.Object(
   strict,
 );
 
+/** The answer to an acquire: the partitions granted (possibly none) and the renewed lease. */
 export const AcquireResponse = Type.Object(
   {
     workerId: Id("The worker's id."),

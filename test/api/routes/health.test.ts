@@ -1,12 +1,21 @@
 // Proves the health routes: /healthz always answers, /readyz is 503 not_ready until the node is
 // ready, /metrics serves deps.metrics or an empty exposition (never 404), and /openapi.json
-// describes every route of the protocol table.
+// describes every route of the protocol table, well formed (path parameters declared, responses
+// described, errors as problem+json, the bearer token on /v1).
 import { afterEach, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { ROUTES } from "../../../src/protocol/index.js";
 import { fails, makeApp, ok } from "../harness.js";
 
 let app: FastifyInstance;
+
+/** The parts of an OpenAPI operation this test reads. */
+interface Operation {
+  readonly parameters?: readonly { in: string; name: string; required?: boolean }[];
+  readonly responses: Record<string, { readonly description?: unknown; readonly content?: object }>;
+  readonly requestBody?: unknown;
+  readonly security?: unknown;
+}
 
 afterEach(async () => {
   await app.close();
@@ -54,10 +63,7 @@ describe("health routes", () => {
     const doc = response.json() as {
       openapi: string;
       info: { description: string };
-      paths: Record<
-        string,
-        Record<string, { responses: Record<string, unknown>; requestBody?: unknown }>
-      >;
+      paths: Record<string, Record<string, Operation>>;
     };
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.info.description).toMatch(/Membership changes .* no endpoint yet/);
@@ -73,5 +79,23 @@ describe("health routes", () => {
       expect.arrayContaining(["200", "201", "4XX", "5XX"]),
     );
     expect(create.requestBody).toBeDefined();
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        const where = `${method} ${path}`;
+        const declared = (operation.parameters ?? []).filter((p) => p.in === "path");
+        const templated = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => m[1]);
+        expect(declared.map((p) => p.name).sort(), where).toEqual(templated.sort());
+        for (const p of declared) expect(p.required, where).toBe(true);
+        for (const answer of Object.values(operation.responses)) {
+          expect(typeof answer.description, where).toBe("string");
+        }
+        if (path.startsWith("/v1/")) {
+          expect(operation.responses["4XX"]?.content, where).toHaveProperty([
+            "application/problem+json",
+          ]);
+          expect(operation.security, where).toEqual([{ bearer: [] }]);
+        }
+      }
+    }
   });
 });
