@@ -28,7 +28,10 @@ export interface ForwardResponse {
   readonly body: string;
 }
 
-/** Sends `request` to the leader at `leaderUrl` (`http://host:port`) and answers its response. */
+/**
+ * Sends `request` to the leader at `leaderUrl` (its base URL, `http://host:port`) and answers its
+ * response. Throws when no answer came (a malformed URL, a connection or timeout failure).
+ */
 export type Forwarder = (leaderUrl: string, request: ForwardRequest) => Promise<ForwardResponse>;
 
 /** Response headers worth passing back from the leader. */
@@ -45,7 +48,7 @@ export function createUndiciForwarder(timeoutMs: number = httpForwardTimeoutMs):
   const agent = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const forward: Forwarder = async (leaderUrl, request) => {
     const response = await agent.request({
-      origin: leaderUrl,
+      origin: new URL(leaderUrl).origin,
       path: request.url,
       method: request.method as "POST",
       headers: request.headers,

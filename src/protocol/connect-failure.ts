@@ -13,6 +13,8 @@ const CONNECT_FAILURE_CODES: ReadonlySet<string> = new Set([
   "ENETUNREACH",
   "EAI_AGAIN",
   "UND_ERR_CONNECT_TIMEOUT",
+  // Nothing to connect to: the URL itself is malformed.
+  "ERR_INVALID_URL",
 ]);
 
 /** Whether `error` (or one of its first causes) proves the request never reached the server. */

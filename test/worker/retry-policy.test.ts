@@ -85,5 +85,16 @@ describe("isConnectFailure", () => {
     expect(isConnectFailure(new Error("wrapped", { cause: refused }))).toBe(true);
     expect(isConnectFailure(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(false);
     expect(isConnectFailure("ECONNREFUSED")).toBe(false);
+    expect(
+      isConnectFailure(
+        (() => {
+          try {
+            new URL("not a url");
+          } catch (error) {
+            return error;
+          }
+        })(),
+      ),
+    ).toBe(true);
   });
 });
