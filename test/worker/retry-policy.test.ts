@@ -85,16 +85,7 @@ describe("isConnectFailure", () => {
     expect(isConnectFailure(new Error("wrapped", { cause: refused }))).toBe(true);
     expect(isConnectFailure(Object.assign(new Error("reset"), { code: "ECONNRESET" }))).toBe(false);
     expect(isConnectFailure("ECONNREFUSED")).toBe(false);
-    expect(
-      isConnectFailure(
-        (() => {
-          try {
-            new URL("not a url");
-          } catch (error) {
-            return error;
-          }
-        })(),
-      ),
-    ).toBe(true);
+    const badUrl = Object.assign(new TypeError("Invalid URL"), { code: "ERR_INVALID_URL" });
+    expect(isConnectFailure(badUrl), "nothing to connect to").toBe(true);
   });
 });
