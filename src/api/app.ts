@@ -59,7 +59,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     frameworkErrors: (error, _request, reply) => {
       void sendProblem(reply, problemFor("invalid_request", error.message));
     },
-  }) as unknown as FastifyInstance;
+  });
   const closing = new AbortController();
   const api: ApiContext = {
     service: deps.service,
