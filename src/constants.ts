@@ -163,7 +163,38 @@ export const breakerHalfOpenProbesMax = 2;
 
 // ── HTTP ───────────────────────────────────────────────────────────────────────────────────
 export const httpBodyBytesMax = 1024 * 1024;
+/** The longest a long-polling acquire waits for grantable work before answering empty-handed. */
 export const acquireWaitMsMax = 30_000;
+/** `Retry-After` sent with a retryable 503 or 429 answer. */
+export const httpRetryAfterSeconds = 1;
+/** Longest `Idempotency-Key` header accepted, in characters. */
+export const idempotencyKeyCharsMax = 255;
+/** Longest `X-Elk-Client-Id` header accepted, in characters (mapped to a session id). */
+export const clientIdHeaderCharsMax = 255;
+/** Longest paging cursor accepted: a plan or worker id, or `<planId>:<partitionId>`. */
+export const cursorCharsMax = 128;
+/**
+ * A request forwarded to the leader and not answered within this time is abandoned with
+ * `proposal_timeout` (its outcome is unknown): room for the longest long poll plus a proposal.
+ */
+export const httpForwardTimeoutMs = acquireWaitMsMax + 2 * proposalTimeoutMs;
+/** GET /v1/plans/:planId measures its rate over about this much recent time. */
+export const progressRateWindowMs = 60_000;
+/** The progress sampler keeps at most one sample of a plan per this interval. */
+export const progressSampleSpacingMs = 1_000;
+/** Plans the progress sampler remembers; beyond it the least recently read is forgotten. */
+export const progressSampledPlansMax = 1_000;
+
+// ── HTTP client (src/worker/client.ts) ────────────────────────────────────────────────────
+/** One attempt of a request gets this long (plus any long-poll wait it asked for). */
+export const clientRequestTimeoutMs = 10_000;
+/** A request is retried (retryable errors, other endpoints) until this much time has passed. */
+export const clientRetryDeadlineMs = 30_000;
+/** First and largest delay between retries; each retry doubles it, with full jitter. */
+export const clientRetryDelayMsMin = 25;
+export const clientRetryDelayMsMax = 1_000;
+/** Keep-alive connections the client opens to one endpoint at the most. */
+export const clientConnectionsPerEndpoint = 32;
 
 assert(heartbeatIntervalTicks < electionTimeoutTicks, "heartbeats must come faster than elections");
 assert(raftAppendBytesMax < peerMessageBytesMax, "an AppendEntries must fit in one peer frame");
@@ -217,3 +248,10 @@ assert(windowSizeDefault <= windowSizeMax, "default window within bound");
 assert(leaderChangeLeaseGraceMs <= leaderChangeLeaseGraceMsMax, "default grace within bound");
 assert(maxAttemptsMax + leaseExpiriesFreeMax < 2 ** 16, "attempt counters fit 16 bits");
 assert(queryPageRowsDefault <= queryPageRowsMax, "default page within bound");
+assert(
+  httpForwardTimeoutMs > acquireWaitMsMax + proposalTimeoutMs,
+  "a forwarded long poll must be answered before the forward gives up",
+);
+assert(progressSampleSpacingMs < progressRateWindowMs, "a rate window holds several samples");
+assert(clientRetryDelayMsMin < clientRetryDelayMsMax, "client retry delays must grow");
+assert(clientRetryDelayMsMax < clientRetryDeadlineMs, "a client retries more than once");

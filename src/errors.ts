@@ -93,6 +93,16 @@ export const ERROR_CATALOGUE = {
     retryable: true,
   },
   node_stopping: { httpStatus: 503, title: "The node is shutting down", retryable: true },
+  not_ready: {
+    httpStatus: 503,
+    title: "The node knows no leader or has not applied what is committed",
+    retryable: true,
+  },
+  unreachable: {
+    httpStatus: 503,
+    title: "No coordinator node could be reached",
+    retryable: true,
+  },
   internal_error: { httpStatus: 500, title: "An internal error occurred", retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -49,14 +49,18 @@ export const BOUNDARIES = {
     packages: ["typebox"],
     nodeBuiltins: false,
   },
+  // api runs the state machine's pure queries through NodeService.read and proposes its
+  // Command values, so it needs state-machine's public surface (types, queries), never raft.
+  // undici forwards writes from a follower to the leader.
   api: {
-    modules: ["node", "protocol", "metrics", ...FOUNDATION],
+    modules: ["node", "protocol", "metrics", "state-machine", ...FOUNDATION],
     packages: [
       "fastify",
       "@fastify/swagger",
       "@fastify/type-provider-typebox",
       "typebox",
       "prom-client",
+      "undici",
     ],
     nodeBuiltins: true,
   },

@@ -17,6 +17,7 @@ export {
   getPartition,
   getPlan,
   getWorker,
+  grantableAtMs,
   listPartitions,
   listPlans,
   listWorkers,

@@ -46,6 +46,18 @@ export class PendingQueue {
     return this.fresh < this.table.count ? this.fresh++ : undefined;
   }
 
+  /**
+   * When a partition of this queue can next be granted, without changing the queue: null when
+   * nothing is pending; 0 when a never-granted or returned partition is waiting; else the
+   * earliest `notBeforeMs` of those in retry backoff (possibly already past). So a partition is
+   * grantable at `nowMs` exactly when the answer is `<= nowMs`. O(1).
+   */
+  dueAtMs(): number | null {
+    if (this.returned.size > 0 || this.fresh < this.table.count) return 0;
+    const next = this.delayed.peek();
+    return next === undefined ? null : (this.table.notBeforeMs[next] ?? 0);
+  }
+
   private promoteDue(nowMs: number): void {
     for (;;) {
       const next = this.delayed.peek();

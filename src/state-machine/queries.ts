@@ -361,6 +361,28 @@ export function planGaps(
 }
 
 /**
+ * When an AcquirePartitions by `workerId` could next be granted something, as far as this state
+ * knows — the cheap check a long-polling acquire makes before it proposes (issue 4). 0 means
+ * "propose now": a partition is grantable now, or the command would be rejected anyway (unknown,
+ * expired or draining worker), and only the state machine gives that answer. Otherwise the
+ * earliest `notBeforeMs` of a partition in retry backoff in the worker's namespace, or null when
+ * nothing can be granted until the state changes (nothing pending, or the worker's window is
+ * full). O(active plans of the namespace).
+ */
+export function grantableAtMs(state: CoordinatorState, workerId: string): number | null {
+  const worker = state.workers.get(workerId);
+  if (worker === undefined || worker.status !== "active") return 0;
+  if (worker.leaseExpiresAtMs <= state.nowMs) return 0;
+  if (worker.held.length >= worker.windowSize) return null;
+  let dueAtMs: number | null = null;
+  for (const plan of state.activePlans.get(worker.namespace) ?? []) {
+    const planDueAtMs = plan.pending.dueAtMs();
+    if (planDueAtMs !== null && (dueAtMs === null || planDueAtMs < dueAtMs)) dueAtMs = planDueAtMs;
+  }
+  return dueAtMs;
+}
+
+/**
  * When the earliest live worker lease ends (ms), or null when no worker is live: the leader
  * proposes ExpireLeases once its clock passes it. O(1).
  */

@@ -1,5 +1,6 @@
 // Proves the pending queue against a naive scan: it always hands out the lowest-numbered pending
-// partition whose backoff has passed, with the clock only moving forward.
+// partition whose backoff has passed, and says truly when the next one is due, with the clock
+// only moving forward.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { PENDING, PartitionTable } from "../../src/state-machine/partition-table.js";
@@ -28,6 +29,14 @@ describe("PendingQueue", () => {
           let nowMs = 0;
           for (const { take, pick, delayMs, dtMs } of steps) {
             nowMs += dtMs;
+            const pending = [...Array(count).keys()].filter((i) => table.status[i] === PENDING);
+            const due = queue.dueAtMs();
+            expect(due === null).toBe(pending.length === 0);
+            const grantableNow = pending.some((i) => (table.notBeforeMs[i] ?? 0) <= nowMs);
+            expect(due !== null && due <= nowMs).toBe(grantableNow);
+            if (due !== null && due > nowMs) {
+              expect(due).toBe(Math.min(...pending.map((i) => table.notBeforeMs[i] ?? 0)));
+            }
             if (take || taken.length === 0) {
               const expected = [...Array(count).keys()].find(
                 (i) => table.status[i] === PENDING && (table.notBeforeMs[i] ?? 0) <= nowMs,

@@ -6,13 +6,14 @@ import { CoordinatorError } from "../../src/errors.js";
 import {
   getPartition,
   getPlan,
+  grantableAtMs,
   listPartitions,
   listPlans,
   listWorkers,
   planGaps,
 } from "../../src/state-machine/index.js";
 import type { PartitionView } from "../../src/state-machine/index.js";
-import { Driver, setup } from "./driver.js";
+import { Driver, reportOn, setup } from "./driver.js";
 
 /** Completes the listed partitions of plan "plan" through worker w1. */
 function complete(driver: Driver, partitionIds: readonly number[]) {
@@ -236,5 +237,45 @@ describe("planGaps", () => {
       ],
     });
     expect(planGaps(driver.state, "log", { fromId: 20 })?.gaps).toEqual([{ minId: 20, maxId: 40 }]);
+  });
+});
+
+describe("grantableAtMs", () => {
+  it("says when an acquire could be granted: now, after a retry backoff, or not until a change", () => {
+    const driver = new Driver();
+    driver.ok({ type: "RegisterWorker", workerId: "w1", windowSize: 1 });
+    expect(grantableAtMs(driver.state, "w1"), "nothing pending").toBeNull();
+    driver.ok({ type: "CreatePlan", planId: "plan", minId: 0, maxId: 19, partitionSize: 10 });
+    expect(grantableAtMs(driver.state, "w1"), "fresh partitions").toBe(0);
+    const [a] = driver.ok({ type: "AcquirePartitions", workerId: "w1", max: 1 }).granted;
+    expect(grantableAtMs(driver.state, "w1"), "window full").toBeNull();
+    const failed = driver.ok({
+      type: "FailPartition",
+      ...reportOn(a, "w1"),
+      error: "boom",
+      retryable: true,
+    });
+    expect(grantableAtMs(driver.state, "w1"), "a fresh partition is left").toBe(0);
+    const [b] = driver.ok({ type: "AcquirePartitions", workerId: "w1", max: 1 }).granted;
+    expect(b?.partitionId).toBe(1);
+    driver.ok({ type: "CompletePartition", ...reportOn(b, "w1") });
+    expect(failed.notBeforeMs).toBeGreaterThan(driver.nowMs);
+    expect(grantableAtMs(driver.state, "w1"), "only the failed one, in backoff").toBe(
+      failed.notBeforeMs,
+    );
+    driver.ok({ type: "PausePlan", planId: "plan" });
+    expect(grantableAtMs(driver.state, "w1"), "paused plans grant nothing").toBeNull();
+  });
+
+  it("answers 0 (propose and let the state machine reject) for unknown, draining or lapsed workers", () => {
+    const driver = new Driver();
+    expect(grantableAtMs(driver.state, "ghost")).toBe(0);
+    driver.ok({ type: "RegisterWorker", workerId: "w1", leaseTtlMs: 1_000 });
+    driver.ok({ type: "RegisterWorker", workerId: "w2" });
+    driver.ok({ type: "Heartbeat", workerId: "w2", draining: true });
+    expect(grantableAtMs(driver.state, "w2")).toBe(0);
+    expect(grantableAtMs(driver.state, "w1")).toBeNull();
+    driver.advance(2_000).ok({ type: "Heartbeat", workerId: "w2" });
+    expect(grantableAtMs(driver.state, "w1"), "lease past due by the replicated clock").toBe(0);
   });
 });

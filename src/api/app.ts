@@ -1,0 +1,153 @@
+/**
+ * `buildApp(deps)`: the HTTP API of one node as a fastify instance that never listens (STYLE.md
+ * §11: the caller listens, tests use `inject`). JSON over HTTP/1.1 with TypeBox schemas on every
+ * part of every route, errors as problem+json, an OpenAPI document, one plugin per route group,
+ * writes forwarded to the leader, the optional API token, and a per-request callback for the
+ * HTTP RED metrics (DESIGN.md §6, issue 4).
+ */
+import swagger from "@fastify/swagger";
+import Fastify, { LogController } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import { httpBodyBytesMax } from "../constants.js";
+import type { NodeService } from "../node/service.js";
+import type { ApiContext } from "./context.js";
+import { bearerAuth } from "./auth.js";
+import { createUndiciForwarder } from "./forward.js";
+import type { Forwarder } from "./forward.js";
+import { problemFor, problemOf, sendProblem } from "./problem.js";
+import { ProgressSampler } from "./progress-sampler.js";
+import { clusterRoutes } from "./routes/cluster.js";
+import { PUBLIC_ROUTES, healthRoutes } from "./routes/health.js";
+import type { MetricsSource } from "./routes/health.js";
+import { partitionRoutes } from "./routes/partitions.js";
+import { planRoutes } from "./routes/plans.js";
+import { workerRoutes } from "./routes/workers.js";
+import { strictValidatorCompiler } from "./validator.js";
+
+/** One served request, for the HTTP RED metrics (issue 6 counts them). */
+export interface RequestSample {
+  /** The route pattern (`/v1/plans/:planId`), or "unmatched". */
+  readonly route: string;
+  readonly method: string;
+  readonly statusCode: number;
+  readonly durationMs: number;
+}
+
+/** What the API is built from. */
+export interface AppDeps {
+  readonly service: NodeService;
+  /** When set, /v1 routes need `Authorization: Bearer <apiToken>`. */
+  readonly apiToken?: string;
+  /** Largest request body (default constants.httpBodyBytesMax); larger → 413. */
+  readonly bodyBytesMax?: number;
+  readonly metrics?: MetricsSource;
+  readonly logger?: FastifyBaseLogger;
+  /** How writes reach the leader (default: undici, closed with the app). */
+  readonly forward?: Forwarder;
+  readonly onRequestDone?: (sample: RequestSample) => void;
+  /** Local wall clock, ms since the epoch (default Date.now). */
+  readonly clock?: () => number;
+}
+
+/** Builds the API of the node behind `deps.service`. Never listens. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    ...(deps.logger === undefined ? { logger: false } : { loggerInstance: deps.logger }),
+    bodyLimit: deps.bodyBytesMax ?? httpBodyBytesMax,
+    exposeHeadRoutes: false,
+    logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors: (error, _request, reply) => {
+      void sendProblem(reply, problemFor("invalid_request", error.message));
+    },
+  });
+  const closing = new AbortController();
+  const api: ApiContext = {
+    service: deps.service,
+    forward: deps.forward ?? ownForwarder(app),
+    sampler: new ProgressSampler(),
+    clock: deps.clock ?? Date.now,
+    closing: closing.signal,
+  };
+  app.addHook("preClose", async () => closing.abort());
+  configureParsing(app);
+  configureErrors(app);
+  if (deps.apiToken !== undefined)
+    app.addHook("onRequest", bearerAuth(deps.apiToken, PUBLIC_ROUTES));
+  const onRequestDone = deps.onRequestDone;
+  if (onRequestDone !== undefined) {
+    app.addHook("onResponse", async (request, reply) => {
+      onRequestDone({
+        route: request.routeOptions.url ?? "unmatched",
+        method: request.method,
+        statusCode: reply.statusCode,
+        durationMs: reply.elapsedTime,
+      });
+    });
+  }
+  void app.register(swagger, OPENAPI);
+  void app.register(async (plugin) => planRoutes(plugin, api));
+  void app.register(async (plugin) => partitionRoutes(plugin, api));
+  void app.register(async (plugin) => workerRoutes(plugin, api));
+  void app.register(async (plugin) => clusterRoutes(plugin, api));
+  void app.register(async (plugin) => healthRoutes(plugin, api, deps.metrics));
+  return app;
+}
+
+function ownForwarder(app: FastifyInstance): Forwarder {
+  const forwarder = createUndiciForwarder();
+  app.addHook("onClose", async () => forwarder.close());
+  return forwarder.forward;
+}
+
+/** Only JSON bodies (an empty one counts as absent), checked by TypeBox; no text/plain. */
+function configureParsing(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text === "") done(null, undefined);
+    else void parseJson(request, text, done);
+  });
+  app.setValidatorCompiler(strictValidatorCompiler);
+}
+
+/** Every error and unknown route answered as problem+json; bugs logged and hidden. */
+function configureErrors(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const problem = problemOf(error);
+    if (problem !== null) return sendProblem(reply, problem);
+    request.log.error({ err: error }, "internal error serving %s %s", request.method, request.url);
+    return sendProblem(reply, problemFor("internal_error", "an internal error occurred"));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    return sendProblem(
+      reply,
+      problemFor("route_not_found", `no endpoint ${request.method} ${path.slice(0, 200)}`),
+    );
+  });
+}
+
+const OPENAPI = {
+  openapi: {
+    openapi: "3.1.0",
+    info: {
+      title: "elk-coordinator",
+      version: "1",
+      description:
+        "The HTTP API of an elk-coordinator node (DESIGN.md §6). Any node answers; writes sent to a " +
+        "follower are forwarded to the leader. Reads are linearizable unless ?consistency=stale. " +
+        "Errors are application/problem+json with a stable `code` (docs/ERRORS.md). Exactly-once " +
+        "writes: Idempotency-Key, or X-Elk-Client-Id with X-Elk-Client-Seq. Membership changes " +
+        "(adding or removing nodes) are a later issue and have no endpoint yet.",
+    },
+    tags: [
+      { name: "plans", description: "Workloads cut into partitions." },
+      { name: "partitions", description: "Partitions and the reports of their holders." },
+      { name: "workers", description: "Worker registration, leases and the acquire long poll." },
+      { name: "cluster", description: "Raft status, leadership transfer, snapshots." },
+      { name: "health", description: "Liveness, readiness, metrics; no token needed." },
+    ],
+    components: { securitySchemes: { bearer: { type: "http" as const, scheme: "bearer" } } },
+  },
+};

@@ -1,0 +1,14 @@
+/**
+ * The HTTP protocol shared by the API (src/api), the worker SDK and client (src/worker) and the
+ * CLI: request/response schemas with their static types, the endpoint table, header names and
+ * the problem+json shape (DESIGN.md §6).
+ */
+export * from "./cluster.js";
+export * from "./connect-failure.js";
+export * from "./fields.js";
+export * from "./headers.js";
+export * from "./partitions.js";
+export * from "./plans.js";
+export * from "./problem.js";
+export * from "./routes.js";
+export * from "./workers.js";
