@@ -27,6 +27,8 @@ const seconds = Number(process.env.ELK_BENCH_SECONDS ?? 5);
 const profileDir = process.env.ELK_BENCH_CPU_PROF;
 const FAILOVER_ROUNDS = 5;
 const IDLE_SECONDS = 10;
+/** Workers keep their leases through the whole run without heartbeating in between. */
+const leaseTtlMs = 600_000;
 
 function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -57,18 +59,20 @@ async function sequentialMs(client: CoordinatorClient, rounds: number): Promise<
   return samples;
 }
 
-async function concurrentPerSec(client: CoordinatorClient): Promise<number> {
+async function concurrentPerSec(client: CoordinatorClient) {
   const counts = await Promise.all(
     Array.from({ length: 64 }, (_, w) =>
       forSeconds(async () => (await client.heartbeat(`w${w}`, {}), 1)),
     ),
   );
-  return Math.round(counts.reduce((a, b) => a + b, 0) / seconds);
+  const commands = counts.reduce((a, b) => a + b, 0);
+  return { result: Math.round(commands / seconds), commands };
 }
 
-async function grantsPerSec(client: CoordinatorClient): Promise<number> {
+async function grantsPerSec(client: CoordinatorClient) {
   await client.createPlan({ planId: "big", minId: 0, maxId: 1_999_999, partitionSize: 10 });
   const startedAt = performance.now();
+  let commands = 0;
   const counts = await Promise.all(
     Array.from({ length: 16 }, (_, w) =>
       forSeconds(async () => {
@@ -82,12 +86,13 @@ async function grantsPerSec(client: CoordinatorClient): Promise<number> {
             }),
           ),
         );
+        commands += 1 + granted.length;
         return granted.length;
       }),
     ),
   );
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
-  return Math.round(counts.reduce((a, b) => a + b, 0) / elapsedSeconds);
+  return { result: Math.round(counts.reduce((a, b) => a + b, 0) / elapsedSeconds), commands };
 }
 
 /** The first write after `startedAt` that any of `urls` answers with 200, in ms. */
@@ -114,7 +119,7 @@ async function firstWriteMs(urls: readonly string[], startedAt: number): Promise
 
 /** Kill -9 the leader under load, FAILOVER_ROUNDS times; the times to the first good write. */
 async function failoverMs(cluster: DevCluster, client: CoordinatorClient): Promise<number[]> {
-  await client.registerWorker({ workerId: "probe" });
+  await client.registerWorker({ workerId: "probe", leaseTtlMs });
   let loading = true;
   const load = Array.from({ length: 8 }, async (_, w) => {
     while (loading) await client.heartbeat(`w${w}`, {}).catch(() => sleep(10));
@@ -139,23 +144,49 @@ async function failoverMs(cluster: DevCluster, client: CoordinatorClient): Promi
 
 const wholeMs = (ms: number) => Math.round(ms);
 
-/** CPU time (user + system) of `pid` so far, in seconds. */
-function cpuSeconds(pid: number, ticksPerSecond: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // After the command name: field 3 is state, so utime (14) and stime (15) are at 11 and 12.
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
+/** CPU time (user + system) of every node so far, in seconds, in node order. */
+function nodeCpuSeconds(cluster: DevCluster): number[] {
+  return cluster.nodes.map((node) => {
+    const stat = readFileSync(`/proc/${node.pid ?? 0}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // After the command name: field 3 is state, so utime (14) and stime (15) are at 11 and 12.
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  });
+}
+
+/**
+ * Runs `phase`, which reports how many commands it ran, and prints the CPU each node and this
+ * client spent per command: a figure a busy machine distorts far less than wall time.
+ */
+async function withCpuPerCommand<T>(
+  cluster: DevCluster,
+  leaderId: string,
+  phase: () => Promise<{ result: T; commands: number }>,
+): Promise<T> {
+  const before = nodeCpuSeconds(cluster);
+  const clientBefore = process.cpuUsage();
+  const { result, commands } = await phase();
+  const clientUsed = process.cpuUsage(clientBefore);
+  const perCommandUs = (seconds: number) => Math.round((seconds * 1e6) / commands);
+  const nodes = nodeCpuSeconds(cluster).map((after, i) => {
+    const node = cluster.nodes[i]!;
+    const role = node.id === leaderId ? "leader" : "follower";
+    return `${node.id} (${role}) ${perCommandUs(after - before[i]!)} µs`;
+  });
+  const clientUs = perCommandUs((clientUsed.user + clientUsed.system) / 1e6);
+  console.log(`  CPU per command: ${nodes.join(", ")}, client ${clientUs} µs`);
+  return result;
 }
 
 /** The busiest node's CPU percentage over IDLE_SECONDS with no load. */
 async function idleCpuPct(cluster: DevCluster): Promise<number> {
-  const ticksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-  const pids = cluster.nodes.map((node) => node.pid ?? 0);
   await sleep(2_000);
-  const before = pids.map((pid) => cpuSeconds(pid, ticksPerSecond));
+  const before = nodeCpuSeconds(cluster);
   await sleep(IDLE_SECONDS * 1000);
-  const pcts = pids.map(
-    (pid, i) => ((cpuSeconds(pid, ticksPerSecond) - (before[i] ?? 0)) / IDLE_SECONDS) * 100,
+  const pcts = nodeCpuSeconds(cluster).map(
+    (after, i) => ((after - before[i]!) / IDLE_SECONDS) * 100,
   );
   console.log(`idle CPU % per node: ${pcts.map((p) => p.toFixed(2)).join(", ")}`);
   return Math.round(Math.max(...pcts) * 100) / 100;
@@ -172,14 +203,21 @@ try {
   const leader = await cluster.waitForLeader();
   const others = cluster.endpoints.filter((url) => url !== leader.url);
   const client = createClient({ endpoints: [leader.url, ...others], connectionsPerEndpoint: 64 });
-  for (let w = 0; w < 64; w++) await client.registerWorker({ workerId: `w${w}`, windowSize: 1024 });
-  for (let w = 0; w < 16; w++) await client.registerWorker({ workerId: `g${w}`, windowSize: 64 });
+  for (let w = 0; w < 64; w++)
+    await client.registerWorker({ workerId: `w${w}`, windowSize: 1024, leaseTtlMs });
+  for (let w = 0; w < 16; w++)
+    await client.registerWorker({ workerId: `g${w}`, windowSize: 64, leaseTtlMs });
   await sequentialMs(client, 500);
-  const seq = await sequentialMs(client, 3_000);
+  const seq = await withCpuPerCommand(cluster, leader.leaderId, async () => ({
+    result: await sequentialMs(client, 3_000),
+    commands: 3_000,
+  }));
   console.log(`sequential: p50 ${percentile(seq, 0.5)} ms, p99 ${percentile(seq, 0.99)} ms`);
-  const c64PerSec = await concurrentPerSec(client);
+  const c64PerSec = await withCpuPerCommand(cluster, leader.leaderId, () =>
+    concurrentPerSec(client),
+  );
   console.log(`64 clients: ${c64PerSec} commands/s`);
-  const grants = await grantsPerSec(client);
+  const grants = await withCpuPerCommand(cluster, leader.leaderId, () => grantsPerSec(client));
   console.log(`grants: ${grants}/s`);
   const idle = await idleCpuPct(cluster);
   const failover = profileDir === undefined ? await failoverMs(cluster, client) : [];
