@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cliInvocation, startDevCluster, type DevCluster } from "../../src/cli/dev-cluster.js";
 import { createClient, type CoordinatorClient } from "../../src/worker/client.js";
 import { waitFor } from "../node/harness.js";
@@ -35,6 +35,9 @@ let client: CoordinatorClient;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "elk-integration-"));
+  // The nodes take their settings from the options only: a token in our environment would
+  // make them refuse the unauthenticated status polls, and the start would fail.
+  vi.stubEnv("ELK_API_TOKEN", "a-token-the-nodes-must-not-see");
   cluster = await startDevCluster({
     basePort: 0,
     dataDir: root,
@@ -42,6 +45,7 @@ beforeAll(async () => {
     readyTimeoutMs: 30_000,
     stopGraceMs: 5_000,
   });
+  vi.unstubAllEnvs();
   client = createClient({ endpoints: cluster.endpoints, retryDeadlineMs: 15_000 });
 });
 
