@@ -1,8 +1,7 @@
 // Proves the composition root: one listening port serves the HTTP API (with the metrics source
 // and request callback it is given) and routes upgrades on the peer path to the transport
-// (others get 404); a locked data directory or a taken port fails
-// the start with a clear error and leaves nothing open; stop() is idempotent, closes the port
-// and releases the data directory.
+// (others get 404); a locked data directory or a taken port fails the start with a clear error
+// and leaves nothing open; stop() is idempotent, closes the port and releases the data directory.
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { createServer, type AddressInfo } from "node:net";
