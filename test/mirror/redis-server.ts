@@ -40,8 +40,9 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  get pid(): number | undefined {
-    return this.child?.pid;
+  /** Whether the process runs (started and not stopped). */
+  get running(): boolean {
+    return this.child !== null;
   }
 
   /** A plain client for assertions (the caller quits it). */
