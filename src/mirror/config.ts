@@ -55,8 +55,11 @@ export class MirrorConfigError extends Error {
   override readonly name = "MirrorConfigError";
 }
 
-/** Characters a key prefix may hold: no spaces or glob metacharacters (the resync SCANs it). */
-const PREFIX_PATTERN = /^[A-Za-z0-9._:{}-]{0,64}$/;
+/**
+ * Characters a key prefix may hold: no spaces or glob metacharacters (the resync SCANs it), and
+ * at least one (the mirror deletes unknown keys under its prefix: never the whole database).
+ */
+const PREFIX_PATTERN = /^[A-Za-z0-9._:{}-]{1,64}$/;
 
 function positiveInteger(name: string, value: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
@@ -84,8 +87,8 @@ function completedPolicy(options: MirrorOptions): CompletedPolicy {
 
 /**
  * The mirror configuration of `options`, defaults filled in.
- * @throws MirrorConfigError for a URL that is not redis(s)://, a prefix with characters outside
- *   `[A-Za-z0-9._:{}-]` or longer than 64, a TTL without completed partitions, or a bound that is
+ * @throws MirrorConfigError for a URL that is not redis(s)://, a prefix that is empty, longer
+ *   than 64 or has characters outside `[A-Za-z0-9._:{}-]`, a TTL without completed partitions, or a bound that is
  *   not a positive integer (retry delays must grow, a render chunk must fit the dirty bound)
  */
 export function mirrorConfig(options: MirrorOptions): MirrorConfig {

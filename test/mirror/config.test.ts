@@ -35,6 +35,7 @@ describe("mirrorConfig", () => {
     const bad = [
       { redisUrl: "http://127.0.0.1:6379" },
       { redisUrl, keyPrefix: "elk *" },
+      { redisUrl, keyPrefix: "" },
       { redisUrl, keyPrefix: "x".repeat(65) },
       { redisUrl, mirrorCompleted: false, completedTtlSeconds: 60 },
       { redisUrl, completedTtlSeconds: 0 },
