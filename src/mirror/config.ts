@@ -14,13 +14,8 @@ export type CompletedPolicy =
   /** Not mirrored at all (very large plans): a completed partition leaves the mirror. */
   | { readonly kind: "skip" };
 
-/** Everything the mirror needs to know. */
-export interface MirrorConfig {
-  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). */
-  readonly redisUrl: string;
-  /** Prefix of every key the mirror writes; default `elk:`. */
-  readonly keyPrefix: string;
-  readonly completed: CompletedPolicy;
+/** The mirror's timings and bounds: positive integers, defaults in src/constants.ts. */
+export interface MirrorBounds {
   /** Coalescing delay between the first change and its flush. */
   readonly flushDelayMs: number;
   /** Partition entries per synchronous render step, and per final atomic step. */
@@ -33,22 +28,34 @@ export interface MirrorConfig {
   readonly stagingTtlSeconds: number;
 }
 
+/** Everything the mirror needs to know. */
+export interface MirrorConfig extends MirrorBounds {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://`). */
+  readonly redisUrl: string;
+  /** Prefix of every key the mirror writes; default `elk:`. */
+  readonly keyPrefix: string;
+  readonly completed: CompletedPolicy;
+}
+
 /** What a caller may say; the rest is defaulted. */
-export interface MirrorOptions {
+export interface MirrorOptions extends Partial<MirrorBounds> {
   readonly redisUrl: string;
   readonly keyPrefix?: string;
   /** `--redis-mirror-completed`; default true. False skips completed partitions. */
   readonly mirrorCompleted?: boolean;
   /** `--redis-completed-ttl-seconds`: completed partitions expire (needs mirrorCompleted). */
   readonly completedTtlSeconds?: number;
-  readonly flushDelayMs?: number;
-  readonly renderChunkPartitionsMax?: number;
-  readonly dirtyEntriesMax?: number;
-  readonly redisCommandTimeoutMs?: number;
-  readonly retryDelayMsMin?: number;
-  readonly retryDelayMsMax?: number;
-  readonly stagingTtlSeconds?: number;
 }
+
+const BOUND_DEFAULTS: { -readonly [K in keyof MirrorBounds]: number } = {
+  flushDelayMs: constants.mirrorFlushDelayMs,
+  renderChunkPartitionsMax: constants.mirrorRenderChunkPartitionsMax,
+  dirtyEntriesMax: constants.mirrorDirtyEntriesMax,
+  redisCommandTimeoutMs: constants.mirrorRedisCommandTimeoutMs,
+  retryDelayMsMin: constants.mirrorRetryDelayMsMin,
+  retryDelayMsMax: constants.mirrorRetryDelayMsMax,
+  stagingTtlSeconds: constants.mirrorStagingTtlSeconds,
+};
 
 /** A mirror configuration that cannot work (a caller mistake, reported before anything starts). */
 export class MirrorConfigError extends Error {
@@ -99,38 +106,15 @@ export function mirrorConfig(options: MirrorOptions): MirrorConfig {
   if (!PREFIX_PATTERN.test(keyPrefix)) {
     throw new MirrorConfigError(`the key prefix must match ${PREFIX_PATTERN.source}`);
   }
+  const bounds = { ...BOUND_DEFAULTS };
+  for (const name of Object.keys(BOUND_DEFAULTS) as (keyof MirrorBounds)[]) {
+    bounds[name] = positiveInteger(name, options[name] ?? BOUND_DEFAULTS[name]);
+  }
   const config: MirrorConfig = {
     redisUrl: options.redisUrl,
     keyPrefix,
     completed: completedPolicy(options),
-    flushDelayMs: positiveInteger(
-      "flushDelayMs",
-      options.flushDelayMs ?? constants.mirrorFlushDelayMs,
-    ),
-    renderChunkPartitionsMax: positiveInteger(
-      "renderChunkPartitionsMax",
-      options.renderChunkPartitionsMax ?? constants.mirrorRenderChunkPartitionsMax,
-    ),
-    dirtyEntriesMax: positiveInteger(
-      "dirtyEntriesMax",
-      options.dirtyEntriesMax ?? constants.mirrorDirtyEntriesMax,
-    ),
-    redisCommandTimeoutMs: positiveInteger(
-      "redisCommandTimeoutMs",
-      options.redisCommandTimeoutMs ?? constants.mirrorRedisCommandTimeoutMs,
-    ),
-    retryDelayMsMin: positiveInteger(
-      "retryDelayMsMin",
-      options.retryDelayMsMin ?? constants.mirrorRetryDelayMsMin,
-    ),
-    retryDelayMsMax: positiveInteger(
-      "retryDelayMsMax",
-      options.retryDelayMsMax ?? constants.mirrorRetryDelayMsMax,
-    ),
-    stagingTtlSeconds: positiveInteger(
-      "stagingTtlSeconds",
-      options.stagingTtlSeconds ?? constants.mirrorStagingTtlSeconds,
-    ),
+    ...bounds,
   };
   if (config.retryDelayMsMin > config.retryDelayMsMax) {
     throw new MirrorConfigError("retryDelayMsMin must not exceed retryDelayMsMax");

@@ -62,13 +62,8 @@ export class DirtySet {
 
   /** Asks for a full resync (and forgets every finer mark). */
   markResync(): void {
+    this.clear();
     this.resync = true;
-    this.plans = new Map();
-    this.workers = new Set();
-    this.workerViews = new Set();
-    this.allWorkers = false;
-    this.workerSet = false;
-    this.entries = 0;
   }
 
   /** Hands the marks to a flush round and starts afresh. */
@@ -81,6 +76,11 @@ export class DirtySet {
       allWorkers: this.allWorkers,
       workerSet: this.workerSet,
     };
+    this.clear();
+    return marks;
+  }
+
+  private clear(): void {
     this.resync = false;
     this.plans = new Map();
     this.workers = new Set();
@@ -88,7 +88,6 @@ export class DirtySet {
     this.allWorkers = false;
     this.workerSet = false;
     this.entries = 0;
-    return marks;
   }
 
   /**

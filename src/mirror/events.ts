@@ -3,6 +3,7 @@
  * (with its lag), a commit was refused by the guard, Redis came or went. The mirror only emits;
  * a listener that throws is reported and never breaks the mirror (STYLE.md §12).
  */
+import { TypedEvents } from "../util/typed-events.js";
 import type { CommitOutcome } from "./store.js";
 
 /** Every mirror event, by name, with its payload. Times in ms. */
@@ -31,33 +32,5 @@ export interface MirrorEventMap {
 /** The name of a mirror event. */
 export type MirrorEventName = keyof MirrorEventMap;
 
-type Listener<K extends MirrorEventName> = (event: MirrorEventMap[K]) => void;
-
-/** A small typed event emitter. */
-export class MirrorEvents {
-  private readonly listeners = new Map<MirrorEventName, Set<Listener<never>>>();
-
-  constructor(private readonly onListenerError: (name: MirrorEventName, error: unknown) => void) {}
-
-  /** Subscribes `listener` to `name`; returns the function that unsubscribes it. */
-  on<K extends MirrorEventName>(name: K, listener: Listener<K>): () => void {
-    let set = this.listeners.get(name);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(name, set);
-    }
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
-  }
-
-  /** Calls every listener of `name`; a throwing listener is reported, the others still run. */
-  emit<K extends MirrorEventName>(name: K, event: MirrorEventMap[K]): void {
-    for (const listener of this.listeners.get(name) ?? []) {
-      try {
-        (listener as Listener<K>)(event);
-      } catch (error) {
-        this.onListenerError(name, error);
-      }
-    }
-  }
-}
+/** The mirror's typed event emitter (STYLE.md §12; src/util/typed-events.ts). */
+export class MirrorEvents extends TypedEvents<MirrorEventMap> {}

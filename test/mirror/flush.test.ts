@@ -5,27 +5,16 @@
 // resyncs, a Redis that lost its data (a gap) and stray keys under the prefix.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CommandEnvelope } from "../../src/state-machine/index.js";
+import type { Command } from "../../src/state-machine/index.js";
 import type { CompletedPolicy } from "../../src/mirror/config.js";
 import { FlushAborted } from "../../src/mirror/flush.js";
-import { Concretizer, stepsArb, type Step } from "../state-machine/command-generator.js";
-import { ReferenceModel } from "../state-machine/reference-model.js";
+import { envelopesOf, stepsArb, type Step } from "../state-machine/command-generator.js";
 import { PREFIX, Rig, SESSIONS } from "./rig.js";
 
 const RUNS = Number(process.env["MIRROR_MODEL_RUNS"] ?? 40);
 
-function envelopesOf(steps: readonly Step[]): CommandEnvelope<unknown>[] {
-  const model = new ReferenceModel(SESSIONS);
-  const concretizer = new Concretizer();
-  return steps.map((step, k) => {
-    const envelope = concretizer.envelope(step, model);
-    model.apply(envelope, k + 1);
-    return envelope;
-  });
-}
-
 async function runSequence(steps: readonly Step[], policy: CompletedPolicy, chunk: number) {
-  const rig = new Rig(envelopesOf(steps), policy, chunk);
+  const rig = new Rig(envelopesOf(steps, SESSIONS), policy, chunk);
   let base = 0;
   let k = 0;
   while (!rig.finished) {
@@ -73,44 +62,35 @@ describe("a flush on random command sequences", () => {
 });
 
 describe("a flush", () => {
-  it("writes a small round inline, with no staging and in one round", async () => {
-    const rig = new Rig(
-      [
-        {
-          proposedAtMs: 1,
-          command: { type: "CreatePlan", planId: "a", minId: 0, maxId: 9, partitionSize: 5 },
-        },
-      ],
-      { kind: "keep" },
-      100,
-    );
+  /** A rig holding one plan of `partitions` partitions, and a count of staging writes. */
+  function onePlan(partitions: number, chunk: number) {
+    const create: Command = {
+      type: "CreatePlan",
+      planId: "a",
+      minId: 0,
+      maxId: partitions - 1,
+      partitionSize: 1,
+    };
+    const rig = new Rig([{ proposedAtMs: 1, command: create }], { kind: "keep" }, chunk);
     rig.applyNext();
-    let staged = 0;
-    rig.store.onStage = () => staged++;
+    const staged = { count: 0 };
+    rig.store.onStage = () => void staged.count++;
+    return { rig, staged };
+  }
+
+  it("writes a small round inline, with no staging and in one round", async () => {
+    const { rig, staged } = onePlan(10, 100);
     const result = await rig.flush().run(0, 1);
     expect(result).toMatchObject({ outcome: { kind: "ok" }, index: 1, resync: true, rounds: 1 });
-    expect(staged).toBe(0);
+    expect(staged.count).toBe(0);
     rig.expectMirrorsState();
   });
 
   it("stages a large plan in chunks and commits it in a later round", async () => {
-    const rig = new Rig(
-      [
-        {
-          proposedAtMs: 1,
-          command: { type: "CreatePlan", planId: "a", minId: 0, maxId: 99, partitionSize: 1 },
-        },
-      ],
-      { kind: "keep" },
-      10,
-    );
-    rig.applyNext();
-    let staged = 0;
-    rig.store.onStage = () => staged++;
+    const { rig, staged } = onePlan(100, 10);
     const result = await rig.flush().run(0, 1);
-    expect(result.outcome.kind).toBe("ok");
-    expect(result.rounds).toBe(2);
-    expect(staged).toBeGreaterThanOrEqual(10);
+    expect(result).toMatchObject({ outcome: { kind: "ok" }, rounds: 2 });
+    expect(staged.count).toBeGreaterThanOrEqual(10);
     rig.expectMirrorsState();
   });
 
