@@ -169,8 +169,11 @@ function createMember(options: DevClusterOptions, setup: MemberSetup): Member {
   const timingFlags = Object.entries(options.timings ?? {}).flatMap(([key, value]) =>
     value === undefined ? [] : [flagOf(key), String(value)],
   );
-  const env: NodeJS.ProcessEnv = { ...process.env, ELK_CLUSTER_SECRET: setup.clusterSecret };
-  delete env.ELK_CONFIG;
+  // The nodes' settings come from the options alone, never from ELK_* variables around us.
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("ELK_")),
+  );
+  env.ELK_CLUSTER_SECRET = setup.clusterSecret;
   if (options.apiToken !== undefined) env.ELK_API_TOKEN = options.apiToken;
   const nodeProcess = new ChildProcessNode({
     id,

@@ -2,18 +2,23 @@
  * `elk-coordinator partitions --plan ID [--status S] [--worker W] [--limit N]`: the partitions
  * of a plan (or of a worker) as a table, or one JSON page.
  */
-import { Command, Option } from "commander";
-import type { ResponseOf, ROUTES } from "../protocol/index.js";
-import { addPagingOptions, pageQuery, withNextPage, type PagingFlags } from "./paging.js";
+import { Command } from "commander";
+import { PartitionStatusSchema, type ResponseOf, type ROUTES } from "../protocol/index.js";
 import { addClientOptions, emit, withClient, type ClientFlags } from "./client-options.js";
 import { relativeTime, renderTable, truncate } from "./format.js";
+import {
+  addListingOptions,
+  definedFields,
+  listingQuery,
+  withNextPage,
+  type ListingFlags,
+} from "./listing.js";
 
 type PartitionPage = ResponseOf<(typeof ROUTES)["listPartitions"]>;
-type PartitionStatus = "pending" | "claimed" | "running" | "completed" | "failed";
 
-interface PartitionsFlags extends ClientFlags, PagingFlags {
+interface PartitionsFlags
+  extends ClientFlags, ListingFlags<PartitionPage["items"][number]["status"]> {
   readonly plan?: string;
-  readonly status?: PartitionStatus;
   readonly worker?: string;
 }
 
@@ -22,23 +27,13 @@ export function partitionsCommand(): Command {
   const command = new Command("partitions")
     .description("list partitions by plan and number")
     .option("--plan <planId>", "only this plan's")
-    .addOption(
-      new Option("--status <status>", "only this status").choices([
-        "pending",
-        "claimed",
-        "running",
-        "completed",
-        "failed",
-      ]),
-    )
     .option("--worker <workerId>", "only those this worker holds, completed or failed");
-  return addClientOptions(addPagingOptions(command)).action(async (flags: PartitionsFlags) => {
+  addListingOptions(command, PartitionStatusSchema.enum);
+  return addClientOptions(command).action(async (flags: PartitionsFlags) => {
     const page = await withClient(flags, (client) =>
       client.listPartitions({
-        ...(flags.plan === undefined ? {} : { planId: flags.plan }),
-        ...(flags.status === undefined ? {} : { status: flags.status }),
-        ...(flags.worker === undefined ? {} : { workerId: flags.worker }),
-        ...pageQuery(flags),
+        ...definedFields({ planId: flags.plan, workerId: flags.worker }),
+        ...listingQuery(flags),
       }),
     );
     emit(flags, page, () => renderPartitionPage(page, Date.now()));

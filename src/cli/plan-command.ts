@@ -1,14 +1,13 @@
 /**
- * `elk-coordinator plan …`: submit a plan (with an Idempotency-Key, so the client's retries and
- * a re-run with the same key never create it twice), list plans, show one with its counts,
- * progress bar, rate and ETA, list its gaps, and pause, resume, cancel or retry its failed
- * partitions.
+ * `elk-coordinator plan …`: submit a plan, list plans, show one with its counts, progress bar,
+ * rate and ETA, list its gaps, and pause, resume, cancel or retry its failed partitions. Every
+ * write carries an Idempotency-Key, so the client's retries never apply it twice (and a submit
+ * re-run with the same `--idempotency-key` returns the first result).
  */
 import { randomUUID } from "node:crypto";
-import { Command, Option } from "commander";
-import type { BodyOf, ResponseOf, ROUTES } from "../protocol/index.js";
+import { Command } from "commander";
+import { PlanStatusSchema, type BodyOf, type ResponseOf, type ROUTES } from "../protocol/index.js";
 import type { CoordinatorClient } from "../worker/client.js";
-import { addPagingOptions, pageQuery, withNextPage, type PagingFlags } from "./paging.js";
 import { addClientOptions, emit, withClient, type ClientFlags } from "./client-options.js";
 import {
   formatDuration,
@@ -18,6 +17,13 @@ import {
   renderTable,
   truncate,
 } from "./format.js";
+import {
+  addListingOptions,
+  definedFields,
+  listingQuery,
+  withNextPage,
+  type ListingFlags,
+} from "./listing.js";
 import { parseCount, parseJson } from "./parse.js";
 
 type PlanDetail = ResponseOf<(typeof ROUTES)["getPlan"]>;
@@ -30,8 +36,9 @@ export function planCommand(): Command {
   plan.addCommand(listCommand());
   plan.addCommand(showCommand());
   plan.addCommand(gapsCommand());
-  for (const action of ["pause", "resume", "cancel"] as const)
+  for (const action of ["pause", "resume", "cancel"] as const) {
     plan.addCommand(statusAction(action));
+  }
   plan.addCommand(retryFailedCommand());
   return plan;
 }
@@ -74,48 +81,41 @@ function submitCommand(): Command {
   });
 }
 
+/** `parse(text)`, or undefined when the flag was not given. */
+function optional<T>(text: string | undefined, parse: (text: string) => T): T | undefined {
+  return text === undefined ? undefined : parse(text);
+}
+
 function submitBody(flags: SubmitFlags): BodyOf<(typeof ROUTES)["createPlan"]> {
-  const optional = <T>(value: string | undefined, parse: (text: string) => T) =>
-    value === undefined ? undefined : parse(value);
-  const fields = {
-    planId: flags.planId,
-    namespace: flags.namespace,
-    name: flags.name,
+  return {
     minId: parseCount(flags.min, "--min"),
     maxId: parseCount(flags.max, "--max"),
     partitionSize: parseCount(flags.partitionSize, "--partition-size", 1),
-    priority: optional(flags.priority, (text) => parseCount(text, "--priority", -Infinity)),
-    maxAttempts: optional(flags.maxAttempts, (text) => parseCount(text, "--max-attempts", 1)),
-    options: optional(flags.options, (text) => parseJson(text, "--options")),
+    ...definedFields({
+      planId: flags.planId,
+      namespace: flags.namespace,
+      name: flags.name,
+      priority: optional(flags.priority, (text) => parseCount(text, "--priority", -Infinity)),
+      maxAttempts: optional(flags.maxAttempts, (text) => parseCount(text, "--max-attempts", 1)),
+      options: optional(flags.options, (text) => parseJson(text, "--options")),
+    }),
   };
-  return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== undefined),
-  ) as BodyOf<(typeof ROUTES)["createPlan"]>;
 }
 
-interface ListFlags extends ClientFlags, PagingFlags {
+interface ListFlags extends ClientFlags, ListingFlags<PlanPage["items"][number]["status"]> {
   readonly namespace?: string;
-  readonly status?: "active" | "paused" | "cancelled" | "completed";
 }
 
 function listCommand(): Command {
   const command = new Command("list")
     .description("list plans by id")
-    .option("--namespace <ns>", "only this namespace")
-    .addOption(
-      new Option("--status <status>", "only this status").choices([
-        "active",
-        "paused",
-        "cancelled",
-        "completed",
-      ]),
-    );
-  return addClientOptions(addPagingOptions(command)).action(async (flags: ListFlags) => {
+    .option("--namespace <ns>", "only this namespace");
+  addListingOptions(command, PlanStatusSchema.enum);
+  return addClientOptions(command).action(async (flags: ListFlags) => {
     const page = await withClient(flags, (client) =>
       client.listPlans({
-        ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
-        ...(flags.status === undefined ? {} : { status: flags.status }),
-        ...pageQuery(flags),
+        ...definedFields({ namespace: flags.namespace }),
+        ...listingQuery(flags),
       }),
     );
     emit(flags, page, () => renderPlanPage(page));
@@ -187,10 +187,13 @@ function gapsCommand(): Command {
     .option("--limit <n>", "ranges (default 100)");
   return addClientOptions(command).action(async (planId: string, flags: GapsFlags) => {
     const answer = await withClient(flags, (client) =>
-      client.planGaps(planId, {
-        ...(flags.fromId === undefined ? {} : { fromId: parseCount(flags.fromId, "--from-id") }),
-        ...(flags.limit === undefined ? {} : { limit: parseCount(flags.limit, "--limit", 1) }),
-      }),
+      client.planGaps(
+        planId,
+        definedFields({
+          fromId: optional(flags.fromId, (text) => parseCount(text, "--from-id")),
+          limit: optional(flags.limit, (text) => parseCount(text, "--limit", 1)),
+        }),
+      ),
     );
     emit(flags, answer, () => {
       if (answer.complete) return `plan ${planId}: no gaps, every id is in a completed partition`;
@@ -208,13 +211,10 @@ function gapsCommand(): Command {
 type StatusAction = "pause" | "resume" | "cancel";
 
 function statusAction(action: StatusAction): Command {
-  const calls: Record<
-    StatusAction,
-    (client: CoordinatorClient, planId: string) => Promise<StatusAnswer>
-  > = {
-    pause: (client, planId) => client.pausePlan(planId),
-    resume: (client, planId) => client.resumePlan(planId),
-    cancel: (client, planId) => client.cancelPlan(planId),
+  const calls: Record<StatusAction, (client: CoordinatorClient, planId: string) => StatusAnswer> = {
+    pause: (client, planId) => client.pausePlan(planId, oncePerRun()),
+    resume: (client, planId) => client.resumePlan(planId, oncePerRun()),
+    cancel: (client, planId) => client.cancelPlan(planId, oncePerRun()),
   };
   const command = new Command(action).description(`${action} a plan`).argument("<planId>");
   return addClientOptions(command).action(async (planId: string, flags: ClientFlags) => {
@@ -227,7 +227,12 @@ function statusAction(action: StatusAction): Command {
   });
 }
 
-type StatusAnswer = ResponseOf<(typeof ROUTES)["pausePlan"]>;
+type StatusAnswer = Promise<ResponseOf<(typeof ROUTES)["pausePlan"]>>;
+
+/** An Idempotency-Key for this run, so the client may retry a write it is unsure about. */
+function oncePerRun(): { idempotencyKey: string } {
+  return { idempotencyKey: randomUUID() };
+}
 
 interface RetryFlags extends ClientFlags {
   readonly partitions?: string;
@@ -244,7 +249,7 @@ function retryFailedCommand(): Command {
       .filter((part) => part.trim() !== "")
       .map((part) => parseCount(part, "--partitions"));
     const answer = await withClient(flags, (client) =>
-      client.retryFailed(planId, partitionIds === undefined ? {} : { partitionIds }),
+      client.retryFailed(planId, definedFields({ partitionIds }), oncePerRun()),
     );
     emit(
       flags,

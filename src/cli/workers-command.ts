@@ -2,37 +2,35 @@
  * `elk-coordinator workers [--namespace NS] [--status S]`: the registered workers, what they
  * hold and when their leases end.
  */
-import { Command, Option } from "commander";
-import type { ResponseOf, ROUTES } from "../protocol/index.js";
-import { addPagingOptions, pageQuery, withNextPage, type PagingFlags } from "./paging.js";
+import { Command } from "commander";
+import { WorkerStatusSchema, type ResponseOf, type ROUTES } from "../protocol/index.js";
 import { addClientOptions, emit, withClient, type ClientFlags } from "./client-options.js";
 import { relativeTime, renderTable, truncate } from "./format.js";
+import {
+  addListingOptions,
+  definedFields,
+  listingQuery,
+  withNextPage,
+  type ListingFlags,
+} from "./listing.js";
 
 type WorkerPage = ResponseOf<(typeof ROUTES)["listWorkers"]>;
 
-interface WorkersFlags extends ClientFlags, PagingFlags {
+interface WorkersFlags extends ClientFlags, ListingFlags<WorkerPage["items"][number]["status"]> {
   readonly namespace?: string;
-  readonly status?: "active" | "draining" | "expired";
 }
 
 /** The `workers` command. */
 export function workersCommand(): Command {
   const command = new Command("workers")
     .description("list registered workers")
-    .option("--namespace <ns>", "only this namespace")
-    .addOption(
-      new Option("--status <status>", "only this status").choices([
-        "active",
-        "draining",
-        "expired",
-      ]),
-    );
-  return addClientOptions(addPagingOptions(command)).action(async (flags: WorkersFlags) => {
+    .option("--namespace <ns>", "only this namespace");
+  addListingOptions(command, WorkerStatusSchema.enum);
+  return addClientOptions(command).action(async (flags: WorkersFlags) => {
     const page = await withClient(flags, (client) =>
       client.listWorkers({
-        ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
-        ...(flags.status === undefined ? {} : { status: flags.status }),
-        ...pageQuery(flags),
+        ...definedFields({ namespace: flags.namespace }),
+        ...listingQuery(flags),
       }),
     );
     emit(flags, page, () => renderWorkerPage(page, Date.now()));

@@ -12,7 +12,7 @@ import type { Duplex } from "node:stream";
 import { performance } from "node:perf_hooks";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { buildApp } from "../api/index.js";
+import { buildApp, type MetricsSource, type RequestSample } from "../api/index.js";
 import { RedisMirror } from "../mirror/index.js";
 import { nodeConfig } from "../node/config.js";
 import { CoordinatorNode } from "../node/coordinator-node.js";
@@ -33,6 +33,10 @@ export interface ServerOptions {
    * broken invariant); it has logged why. The process should exit non-zero.
    */
   readonly onFatal: (error: Error) => void;
+  /** What `/metrics` serves (issue 6 plugs prom-client in); default an empty exposition. */
+  readonly metrics?: MetricsSource;
+  /** Called once per served request, for the HTTP RED metrics. */
+  readonly onRequestDone?: (sample: RequestSample) => void;
 }
 
 /** A started coordinator process. */
@@ -95,6 +99,8 @@ export async function startServer(
   const app = buildApp({
     service: node,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
     logger: logger.child({ component: "api" }),
   });
   const server = await serve(app, transport, config.listen).catch(async (error: unknown) => {

@@ -1,6 +1,10 @@
 // Proves how the CLI ends: help is exit 0; an unknown command or option, a missing required
 // option and a bad value are usage errors (exit 2) with a message; a node configuration mistake
-// is a usage error too; every command of issue 4 is registered.
+// is a usage error too, whether it comes from a flag or a config file; every command of issue 4
+// is registered.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { EXIT_OK, EXIT_USAGE } from "../../src/cli/exit-codes.js";
 import { buildProgram, runCli } from "../../src/cli/program.js";
@@ -79,6 +83,18 @@ describe("exit codes", () => {
     expect(output.join("\n")).toMatch(/--id: node id "n 1"/);
     expect(await runCli(["node", "--id", "n1", "--data-dir", "/tmp/x"])).toBe(EXIT_USAGE);
     expect(output.join("\n")).toMatch(/a cluster secret is required/);
+  });
+
+  it("reads a node's config file from --config or ELK_CONFIG, a flag winning over it", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "elk-program-"));
+    const file = path.join(dir, "node.json");
+    await writeFile(file, JSON.stringify({ id: "bad id", dataDir: dir, clusterSecret: "s" }));
+    expect(await runCli(["node", "--config", file])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toContain(`"id" in ${file}: node id "bad id"`);
+    vi.stubEnv("ELK_CONFIG", file);
+    expect(await runCli(["node", "--id", "n1"])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toContain(`"clusterSecret" in ${file}: the cluster secret must be`);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it("exits 2 on an empty endpoint list", async () => {

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { request } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { cliInvocation, startDevCluster, type DevCluster } from "../../src/cli/dev-cluster.js";
 import { createClient, type CoordinatorClient } from "../../src/worker/client.js";
 import { waitFor } from "../node/harness.js";
@@ -35,6 +35,9 @@ let client: CoordinatorClient;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "elk-integration-"));
+  // The nodes take their settings from the options only: a token in our environment would
+  // make them refuse the unauthenticated status polls, and the start would fail.
+  vi.stubEnv("ELK_API_TOKEN", "a-token-the-nodes-must-not-see");
   cluster = await startDevCluster({
     basePort: 0,
     dataDir: root,
@@ -42,6 +45,7 @@ beforeAll(async () => {
     readyTimeoutMs: 30_000,
     stopGraceMs: 5_000,
   });
+  vi.unstubAllEnvs();
   client = createClient({ endpoints: cluster.endpoints, retryDeadlineMs: 15_000 });
 });
 
@@ -154,13 +158,26 @@ describe("a three-node cluster of real processes", () => {
 
   it("runs plan submit, plan show, status --json and workers through the CLI", async () => {
     const submit = ["plan", "submit", "--name", "cli plan", "--min", "1", "--max", "5000"];
-    const submitted = await runCli([...submit, "--partition-size", "500", "--plan-id", "cli-1"]);
+    const keyed = [...submit, "--partition-size", "500", "--idempotency-key", "k-1", "--json"];
+    const meta = { host: "test" };
+    await client.registerWorker({ workerId: "cli-worker", meta, leaseTtlMs: 600_000 });
+    // Independent runs go in parallel: each CLI process costs a second or two to start.
+    const [submitted, first] = await Promise.all([
+      runCli([...submit, "--partition-size", "500", "--plan-id", "cli-1"]),
+      runCli(keyed),
+    ]);
     expect(submitted).toMatchObject({ code: 0, stdout: "plan cli-1 created: 10 partitions\n" });
-    const shown = await runCli(["plan", "show", "cli-1"]);
+    const [again, shown, statusJson, workers, missing] = await Promise.all([
+      runCli(keyed),
+      runCli(["plan", "show", "cli-1"]),
+      runCli(["status", "--json"]),
+      runCli(["workers"]),
+      runCli(["plan", "show", "no-such-plan"]),
+    ]);
+    expect(JSON.parse(again.stdout)).toEqual({ ...JSON.parse(first.stdout), duplicate: true });
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('plan cli-1  "cli plan"  active');
     expect(shown.stdout).toContain("0/10 partitions");
-    const statusJson = await runCli(["status", "--json"]);
     expect(statusJson.code).toBe(0);
     const reports = JSON.parse(statusJson.stdout) as { status: { role: string } }[];
     expect(reports.map((report) => report.status.role).sort()).toEqual([
@@ -168,11 +185,8 @@ describe("a three-node cluster of real processes", () => {
       "Follower",
       "Leader",
     ]);
-    await client.registerWorker({ workerId: "cli-worker", meta: { host: "test" } });
-    const workers = await runCli(["workers"]);
     expect(workers.code).toBe(0);
     expect(workers.stdout).toMatch(/cli-worker\s+default\s+active\s+0\/4/);
-    const missing = await runCli(["plan", "show", "no-such-plan"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/error \[not_found\] \(HTTP 404\)/);
   });

@@ -1,8 +1,8 @@
-// Proves the composition root: one listening port serves the HTTP API and routes upgrades on the
-// peer path to the transport (others get 404); a locked data directory or a taken port fails
-// the start with a clear error and leaves nothing open; stop() is idempotent, closes the port
-// and releases the data directory; with --redis-url a mirror follows the node into a real Redis
-// and stops with it.
+// Proves the composition root: one listening port serves the HTTP API (with the metrics source
+// and request callback it is given) and routes upgrades on the peer path to the transport
+// (others get 404); a locked data directory or a taken port fails the start with a clear error
+// and leaves nothing open; stop() is idempotent, closes the port and releases the data directory;
+// with --redis-url a mirror follows the node into a real Redis and stops with it.
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { createServer, type AddressInfo } from "node:net";
@@ -11,6 +11,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RequestSample } from "../../src/api/index.js";
 import { resolveServerConfig, type ServerConfig } from "../../src/server/config.js";
 import { ListenError, startServer, type RunningServer } from "../../src/server/server.js";
 import { RaftStore } from "../../src/storage/raft-store.js";
@@ -21,7 +22,13 @@ import { RedisServer } from "../mirror/redis-server.js";
 const SECRET = "a cluster secret of 32 characters";
 const logger = pino({ level: "silent" });
 const fatal: Error[] = [];
-const options = { logger, onFatal: (error: Error) => void fatal.push(error) };
+const samples: RequestSample[] = [];
+const options = {
+  logger,
+  onFatal: (error: Error) => void fatal.push(error),
+  metrics: { contentType: "text/plain", render: async () => "elk_up 1\n" },
+  onRequestDone: (sample: RequestSample) => void samples.push(sample),
+};
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -98,6 +105,15 @@ describe("a started server", () => {
     });
     expect(created.statusCode).toBe(201);
     expect(await created.body.json()).toMatchObject({ partitionCount: 10, created: true });
+  });
+
+  it("serves the metrics it is given and reports every request", async () => {
+    const metrics = await request(`${server.url}/metrics`);
+    expect(await metrics.body.text()).toBe("elk_up 1\n");
+    expect(samples.find((sample) => sample.route === "/metrics")).toMatchObject({
+      method: "GET",
+      statusCode: 200,
+    });
   });
 
   it("hands upgrades on the peer path to the transport and refuses others", async () => {
