@@ -196,6 +196,33 @@ export const clientRetryDelayMsMax = 1_000;
 /** Keep-alive connections the client opens to one endpoint at the most. */
 export const clientConnectionsPerEndpoint = 32;
 
+// ── Redis mirror (src/mirror, issue 8) ────────────────────────────────────────────────────
+/** Key prefix of the mirror when none is configured (`--redis-prefix`). */
+export const mirrorKeyPrefixDefault = "elk:";
+/** After the first change, the mirror waits this long to gather more into one flush. */
+export const mirrorFlushDelayMs = 5;
+/**
+ * Partition entries rendered in one synchronous step (the event loop is yielded between steps),
+ * and the most one flush writes in its final atomic step; more goes through staging keys.
+ */
+export const mirrorRenderChunkPartitionsMax = 2_000;
+/**
+ * Changes remembered between two flushes; beyond it the mirror forgets the detail and resyncs
+ * everything (a slow Redis costs a resync, never unbounded memory).
+ */
+export const mirrorDirtyEntriesMax = 100_000;
+/** A Redis command not answered within this time counts as a failure (Redis presumed down). */
+export const mirrorRedisCommandTimeoutMs = 5_000;
+/** Delays between failed flushes or reconnects to Redis: doubling from min to max. */
+export const mirrorRetryDelayMsMin = 100;
+export const mirrorRetryDelayMsMax = 5_000;
+/** Staging keys of an unfinished flush expire after this long (a writer that died mid-flush). */
+export const mirrorStagingTtlSeconds = 3_600;
+/** Longest TTL accepted for completed-partition entries (`--redis-completed-ttl-seconds`). */
+export const mirrorCompletedTtlSecondsMax = 365 * 24 * 3_600;
+/** Apply-time samples kept to measure the mirror's lag in ms (coarsened when full). */
+export const mirrorLagSamplesMax = 10_000;
+
 assert(heartbeatIntervalTicks < electionTimeoutTicks, "heartbeats must come faster than elections");
 assert(raftAppendBytesMax < peerMessageBytesMax, "an AppendEntries must fit in one peer frame");
 assert(raftAppendBytesMax <= raftInflightBytesMax, "one full AppendEntries fits the window");
@@ -255,3 +282,12 @@ assert(
 assert(progressSampleSpacingMs < progressRateWindowMs, "a rate window holds several samples");
 assert(clientRetryDelayMsMin < clientRetryDelayMsMax, "client retry delays must grow");
 assert(clientRetryDelayMsMax < clientRetryDeadlineMs, "a client retries more than once");
+assert(
+  mirrorRenderChunkPartitionsMax < mirrorDirtyEntriesMax,
+  "a render chunk fits in the dirty set's bound",
+);
+assert(mirrorRetryDelayMsMin < mirrorRetryDelayMsMax, "mirror retry delays must grow");
+assert(
+  mirrorStagingTtlSeconds * 1000 > 10 * mirrorRedisCommandTimeoutMs,
+  "staging keys outlive many command timeouts",
+);

@@ -15,6 +15,7 @@ import type {
   RejectionStatus,
 } from "../state-machine/index.js";
 import type { LogIndex, NodeId, Term } from "../util/ids.js";
+import { TypedEvents } from "../util/typed-events.js";
 
 /** How a proposal ended: the state machine's status, or the error code it was answered with. */
 export type ProposalOutcome = "ok" | RejectionStatus | ErrorCode;
@@ -82,43 +83,8 @@ export interface NodeEventMap {
 /** The name of an event. */
 export type NodeEventName = keyof NodeEventMap;
 
-type Listener<K extends NodeEventName> = (event: NodeEventMap[K]) => void;
-
 /** Where listener failures are reported (a listener never breaks the loop). */
 export type ListenerErrorReporter = (name: NodeEventName, error: unknown) => void;
 
-/** A small typed event emitter (STYLE.md §12). */
-export class NodeEvents {
-  private readonly listeners = new Map<NodeEventName, Set<Listener<never>>>();
-
-  constructor(private readonly onListenerError: ListenerErrorReporter) {}
-
-  /** Subscribes `listener` to `name`; returns the function that unsubscribes it. */
-  on<K extends NodeEventName>(name: K, listener: Listener<K>): () => void {
-    let set = this.listeners.get(name);
-    if (set === undefined) {
-      set = new Set();
-      this.listeners.set(name, set);
-    }
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
-  }
-
-  /** Whether anyone listens to `name` (to skip building costly payloads). */
-  has(name: NodeEventName): boolean {
-    return (this.listeners.get(name)?.size ?? 0) > 0;
-  }
-
-  /** Calls every listener of `name`; a throwing listener is reported and the others still run. */
-  emit<K extends NodeEventName>(name: K, event: NodeEventMap[K]): void {
-    const set = this.listeners.get(name);
-    if (set === undefined) return;
-    for (const listener of set) {
-      try {
-        (listener as Listener<K>)(event);
-      } catch (error) {
-        this.onListenerError(name, error);
-      }
-    }
-  }
-}
+/** The node's typed event emitter (STYLE.md §12; src/util/typed-events.ts). */
+export class NodeEvents extends TypedEvents<NodeEventMap> {}

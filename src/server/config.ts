@@ -8,7 +8,8 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { clusterSecretBytesMin, nodeIdCharsMax } from "../constants.js";
+import { clusterSecretBytesMin, mirrorKeyPrefixDefault, nodeIdCharsMax } from "../constants.js";
+import { MirrorConfigError, mirrorConfig, type MirrorConfig } from "../mirror/config.js";
 import {
   DEFAULT_NODE_TIMINGS,
   NodeConfigError,
@@ -42,6 +43,8 @@ export interface ServerConfig {
   readonly apiToken?: string;
   readonly logLevel: LogLevel;
   readonly timings: NodeTimings;
+  /** The Redis mirror (issue 8, docs/REDIS-MIRROR.md), when `--redis-url` is given. */
+  readonly mirror?: MirrorConfig;
 }
 
 /** A configuration that cannot work; the message names the flag, variable or file key. */
@@ -63,7 +66,9 @@ export interface ServerOptionSpec {
 /** The settings that are not timings. */
 type IdentityKey =
   "id" | "listen" | "peers" | "dataDir" | "clusterSecret" | "apiToken" | "logLevel";
-export type ServerOptionKey = IdentityKey | keyof NodeTimings;
+/** The settings of the Redis mirror (issue 8). */
+type MirrorKey = "redisUrl" | "redisPrefix" | "redisMirrorCompleted" | "redisCompletedTtlSeconds";
+export type ServerOptionKey = IdentityKey | MirrorKey | keyof NodeTimings;
 
 const TIMING_DESCRIPTIONS: Readonly<Record<keyof NodeTimings, string>> = {
   tickIntervalMs: "wall-clock length of one Raft tick",
@@ -103,6 +108,28 @@ export const SERVER_OPTIONS: readonly ServerOptionSpec[] = [
     valueName: "<level>",
     description: LOG_LEVELS.join("|"),
     defaultText: "info",
+  },
+  {
+    key: "redisUrl",
+    valueName: "<url>",
+    description: "keep a read-only mirror of the state in this Redis (redis://host:port[/db])",
+  },
+  {
+    key: "redisPrefix",
+    valueName: "<prefix>",
+    description: "prefix of the mirror's Redis keys",
+    defaultText: mirrorKeyPrefixDefault,
+  },
+  {
+    key: "redisMirrorCompleted",
+    valueName: "<bool>",
+    description: "mirror completed partitions (false: skip them, for very large plans)",
+    defaultText: "true",
+  },
+  {
+    key: "redisCompletedTtlSeconds",
+    valueName: "<s>",
+    description: "completed partitions go to a per-plan hash that expires after this long",
   },
   ...(Object.keys(DEFAULT_NODE_TIMINGS) as (keyof NodeTimings)[]).map((key) => ({
     key,
@@ -214,6 +241,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
   const apiToken = optionalText(pick("apiToken"));
   const logLevel = parseLogLevel(pick("logLevel"));
   const timings = parseTimings(pick);
+  const mirror = parseMirror(pick);
   const config: ServerConfig = {
     nodeId,
     listen,
@@ -223,6 +251,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     ...(apiToken === undefined ? {} : { apiToken }),
     logLevel,
     timings,
+    ...(mirror === undefined ? {} : { mirror }),
   };
   checkWithNode(config);
   return config;
@@ -349,6 +378,41 @@ function positiveInteger(raw: Raw): number {
     );
   }
   return value;
+}
+
+/**
+ * The mirror's settings, or undefined without `redisUrl`.
+ * @throws ServerConfigError for a mirror setting without `redisUrl`, a malformed boolean or
+ *   number, or a setting the mirror refuses (see mirrorConfig)
+ */
+function parseMirror(pick: (key: ServerOptionKey) => Raw | undefined): MirrorConfig | undefined {
+  const url = pick("redisUrl");
+  const prefix = pick("redisPrefix");
+  const completed = pick("redisMirrorCompleted");
+  const ttl = pick("redisCompletedTtlSeconds");
+  if (url === undefined) {
+    const stray = prefix ?? completed ?? ttl;
+    if (stray !== undefined)
+      throw new ServerConfigError(`${stray.origin} needs ${flagOf("redisUrl")}`);
+    return undefined;
+  }
+  try {
+    return mirrorConfig({
+      redisUrl: text(url),
+      ...(prefix === undefined ? {} : { keyPrefix: text(prefix) }),
+      ...(completed === undefined ? {} : { mirrorCompleted: parseBoolean(completed) }),
+      ...(ttl === undefined ? {} : { completedTtlSeconds: positiveInteger(ttl) }),
+    });
+  } catch (error) {
+    if (error instanceof MirrorConfigError) throw new ServerConfigError(error.message);
+    throw error;
+  }
+}
+
+function parseBoolean(raw: Raw): boolean {
+  if (typeof raw.value === "boolean") return raw.value;
+  if (raw.value === "true" || raw.value === "false") return raw.value === "true";
+  throw new ServerConfigError(`${raw.origin} must be true or false, got ${String(raw.value)}`);
 }
 
 /** The node's own checks (timing relationships, URLs), reported as configuration errors. */

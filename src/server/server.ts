@@ -3,6 +3,7 @@
  * the LevelDB Raft store of its data directory, the WebSocket peer transport, the coordinator
  * node and the HTTP API — and serves the API and the peer links on ONE listening port: a single
  * `node:http` server hands requests to fastify's router and `upgrade` events to the transport.
+ * With `--redis-url`, a Redis mirror (src/mirror) follows the node and stops after it.
  * Only this module listens (STYLE.md §11: `buildApp` never does).
  */
 import { randomInt } from "node:crypto";
@@ -12,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp, type MetricsSource, type RequestSample } from "../api/index.js";
+import { RedisMirror } from "../mirror/index.js";
 import { nodeConfig } from "../node/config.js";
 import { CoordinatorNode } from "../node/coordinator-node.js";
 import { createNodePeerTransport, type NodePeerTransport } from "../node/peer-transport.js";
@@ -44,6 +46,8 @@ export interface RunningServer {
   readonly nodeId: NodeId;
   /** The node behind the API (NodeService, plus its events for metrics). */
   readonly service: CoordinatorNode;
+  /** The Redis mirror next to the node (`--redis-url`), or null; its stats for metrics. */
+  readonly mirror: RedisMirror | null;
   /**
    * Stops gracefully, once (later calls share the promise): the node hands leadership over,
    * answers what is in flight and closes its store (CoordinatorNode.stop), then the API closes
@@ -104,11 +108,20 @@ export async function startServer(
     await app.close();
     throw error;
   });
+  const mirror =
+    config.mirror === undefined
+      ? null
+      : RedisMirror.start({
+          source: node,
+          config: config.mirror,
+          logger: logger.child({ component: "mirror" }),
+        });
   const url = `http://${config.peers.get(config.nodeId) ?? hostPort(config.listen)}`;
   logger.info({ url, listen: hostPort(config.listen), dataDir: config.dataDir }, "listening");
   let stopping: Promise<void> | null = null;
   const shutdown = async () => {
     await node.stop();
+    await mirror?.stop();
     await app.close();
     await closeHttp(server);
   };
@@ -116,6 +129,7 @@ export async function startServer(
     url,
     nodeId: config.nodeId,
     service: node,
+    mirror,
     stop: () => (stopping ??= shutdown()),
   };
 }

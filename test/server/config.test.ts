@@ -181,3 +181,61 @@ describe("config files", () => {
     );
   });
 });
+
+describe("the Redis mirror settings (issue 8)", () => {
+  it("are off without a Redis URL, and defaulted with one", () => {
+    expect(resolve({ flags: BASE }).mirror).toBeUndefined();
+    const config = resolve({ flags: { ...BASE, redisUrl: "redis://127.0.0.1:6379" } });
+    expect(config.mirror).toMatchObject({
+      redisUrl: "redis://127.0.0.1:6379",
+      keyPrefix: "elk:",
+      completed: { kind: "keep" },
+    });
+    expect(flagOf("redisMirrorCompleted")).toBe("--redis-mirror-completed");
+    expect(envOf("redisCompletedTtlSeconds")).toBe("ELK_REDIS_COMPLETED_TTL_SECONDS");
+  });
+
+  it("come from flags, the environment or a file like every setting", () => {
+    const fromEnv = resolve({
+      flags: BASE,
+      env: {
+        ELK_REDIS_URL: "redis://r:6379/2",
+        ELK_REDIS_PREFIX: "{coord}:",
+        ELK_REDIS_COMPLETED_TTL_SECONDS: "600",
+      },
+    });
+    expect(fromEnv.mirror).toMatchObject({
+      keyPrefix: "{coord}:",
+      completed: { kind: "expire", ttlSeconds: 600 },
+    });
+    const fromFile = resolve({
+      flags: BASE,
+      file: {
+        path: "c.json",
+        values: { redisUrl: "redis://r:6379", redisMirrorCompleted: false },
+      },
+    });
+    expect(fromFile.mirror?.completed).toEqual({ kind: "skip" });
+    const flagWins = resolve({
+      flags: { ...BASE, redisUrl: "redis://r:6379", redisMirrorCompleted: "true" },
+      env: { ELK_REDIS_MIRROR_COMPLETED: "false" },
+    });
+    expect(flagWins.mirror?.completed).toEqual({ kind: "keep" });
+  });
+
+  it("refuses a mirror setting without a URL, and values the mirror refuses", () => {
+    expect(failure({ flags: { ...BASE, redisPrefix: "x:" } })).toMatch(
+      /--redis-prefix needs --redis-url/,
+    );
+    const url = { ...BASE, redisUrl: "redis://r:6379" };
+    expect(failure({ flags: { ...url, redisMirrorCompleted: "no" } })).toMatch(/true or false/);
+    expect(failure({ flags: { ...url, redisCompletedTtlSeconds: "soon" } })).toMatch(
+      /--redis-completed-ttl-seconds must be a positive integer/,
+    );
+    expect(failure({ flags: { ...url, redisPrefix: "a b" } })).toMatch(/key prefix/);
+    expect(failure({ flags: { ...BASE, redisUrl: "http://r" } })).toMatch(/redis\(s\):\/\//);
+    expect(
+      failure({ flags: { ...url, redisMirrorCompleted: "false", redisCompletedTtlSeconds: "5" } }),
+    ).toMatch(/TTL needs completed partitions/);
+  });
+});

@@ -1,7 +1,8 @@
 // Proves the composition root: one listening port serves the HTTP API (with the metrics source
 // and request callback it is given) and routes upgrades on the peer path to the transport
 // (others get 404); a locked data directory or a taken port fails the start with a clear error
-// and leaves nothing open; stop() is idempotent, closes the port and releases the data directory.
+// and leaves nothing open; stop() is idempotent, closes the port and releases the data directory;
+// with --redis-url a mirror follows the node into a real Redis and stops with it.
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { createServer, type AddressInfo } from "node:net";
@@ -15,6 +16,8 @@ import { resolveServerConfig, type ServerConfig } from "../../src/server/config.
 import { ListenError, startServer, type RunningServer } from "../../src/server/server.js";
 import { RaftStore } from "../../src/storage/raft-store.js";
 import { StorageError } from "../../src/storage/storage-error.js";
+import { waitFor } from "../node/harness.js";
+import { RedisServer } from "../mirror/redis-server.js";
 
 const SECRET = "a cluster secret of 32 characters";
 const logger = pino({ level: "silent" });
@@ -149,5 +152,50 @@ describe("stop", () => {
     const store = await RaftStore.open(dir);
     await store.close();
     expect(fatal).toEqual([]);
+  });
+});
+
+describe("with --redis-url", () => {
+  it("mirrors the node's state into Redis and stops the mirror with the node", async () => {
+    const redisServer = await RedisServer.start();
+    const redis = redisServer.client();
+    const mirrorPort = await freePort();
+    const config = resolveServerConfig({
+      flags: {
+        id: "n1",
+        listen: `127.0.0.1:${mirrorPort}`,
+        dataDir: path.join(root, "mirrored"),
+        clusterSecret: SECRET,
+        tickIntervalMs: "10",
+        electionTimeoutTicks: "10",
+        redisUrl: redisServer.url,
+        redisPrefix: "srv:",
+      },
+      env: {},
+    });
+    const running = await startServer(config, options);
+    try {
+      await waitFor("the node leads", () => running.service.isReady());
+      const result = await running.service.propose({
+        type: "CreatePlan",
+        planId: "p",
+        minId: 1,
+        maxId: 100,
+        partitionSize: 10,
+      });
+      expect(result.status).toBe("ok");
+      await waitFor(
+        "the plan is in Redis",
+        async () => (await redis.hlen("srv:default:plan:p:partitions")) === 10,
+      );
+      expect(running.mirror?.stats()).toMatchObject({ leading: true, redis: "up" });
+      expect(String(await redis.client("LIST"))).toContain("name=elk-mirror-n1");
+      await running.stop();
+      expect(String(await redis.client("LIST"))).not.toContain("name=elk-mirror-n1");
+    } finally {
+      await running.stop();
+      redis.disconnect();
+      await redisServer.stop();
+    }
   });
 });

@@ -20,7 +20,7 @@ import type {
   CommandEnvelope,
   CoordinatorState,
 } from "../../src/state-machine/index.js";
-import { Concretizer, stepsArb } from "./command-generator.js";
+import { Concretizer, envelopesOf as generatedEnvelopes, stepsArb } from "./command-generator.js";
 import type { Step } from "./command-generator.js";
 import { checkInvariants, observe } from "./invariants.js";
 import { ReferenceModel } from "./reference-model.js";
@@ -35,16 +35,7 @@ function comparable(result: ApplyResult): unknown {
   return result.status === "ok" ? result : { status: result.status, duplicate: result.duplicate };
 }
 
-/** Envelopes for `steps`, built against a reference model that applies them as it goes. */
-function envelopesOf(steps: readonly Step[]): CommandEnvelope<unknown>[] {
-  const model = new ReferenceModel(SESSION_CAPACITY);
-  const concretizer = new Concretizer();
-  return steps.map((step, k) => {
-    const envelope = concretizer.envelope(step, model);
-    model.apply(envelope, k + 1);
-    return envelope;
-  });
-}
+const envelopesOf = (steps: readonly Step[]) => generatedEnvelopes(steps, SESSION_CAPACITY);
 
 function applyAll(
   state: CoordinatorState,

@@ -5,7 +5,7 @@
 // (stale tokens, other workers, unknown ids, malformed fields).
 import fc from "fast-check";
 import type { CommandEnvelope } from "../../src/state-machine/index.js";
-import type { ReferenceModel } from "./reference-model.js";
+import { ReferenceModel } from "./reference-model.js";
 
 const KINDS = [
   ["CreatePlan", 3],
@@ -76,6 +76,23 @@ const WORKERS = ["w1", "w2", "w3", "w4"];
 const NAMESPACES = ["default", "default", "ns2"];
 
 const pick = <T>(items: readonly T[], n: number): T => items[n % items.length]!;
+
+/**
+ * Envelopes for `steps`, built against a reference model (remembering `sessionCapacity` client
+ * sessions) that applies them as it goes.
+ */
+export function envelopesOf(
+  steps: readonly Step[],
+  sessionCapacity: number,
+): CommandEnvelope<unknown>[] {
+  const model = new ReferenceModel(sessionCapacity);
+  const concretizer = new Concretizer();
+  return steps.map((step, k) => {
+    const envelope = concretizer.envelope(step, model);
+    model.apply(envelope, k + 1);
+    return envelope;
+  });
+}
 
 /** Turns steps into envelopes, tracking the leader clock and client sequence numbers. */
 export class Concretizer {
