@@ -80,11 +80,5 @@ export interface NodeEventMap {
   fatal: { readonly error: Error };
 }
 
-/** The name of an event. */
-export type NodeEventName = keyof NodeEventMap;
-
-/** Where listener failures are reported (a listener never breaks the loop). */
-export type ListenerErrorReporter = (name: NodeEventName, error: unknown) => void;
-
 /** The node's typed event emitter (STYLE.md §12; src/util/typed-events.ts). */
 export class NodeEvents extends TypedEvents<NodeEventMap> {}
