@@ -127,8 +127,10 @@ export interface Transport {
   stats(): TransportStats;
 }
 
-const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
-const ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+/** What a node id may be made of (at most `nodeIdCharsMax` characters). */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+/** A peer address: `host:port` or `[ipv6]:port` (group 1 the host, group 2 the port). */
+export const PEER_ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const SILENT: TransportLogger = { info: () => undefined, warn: () => undefined };
 
 function checkNodeId(id: string, what: string): void {
@@ -140,7 +142,7 @@ function checkNodeId(id: string, what: string): void {
 }
 
 function checkAddress(id: NodeId, address: string): void {
-  const port = Number(ADDRESS_PATTERN.exec(address)?.[2] ?? 0);
+  const port = Number(PEER_ADDRESS_PATTERN.exec(address)?.[2] ?? 0);
   if (port < 1 || port > 65_535) {
     throw new TransportConfigError(`the address of ${id} must be host:port, got "${address}"`);
   }

@@ -1,0 +1,99 @@
+/**
+ * `elk-coordinator dev`: a local cluster of node processes for development. It prints the
+ * endpoints and the `export ELK_ENDPOINTS=…` line once the nodes agree on a leader, reports a
+ * node that dies, and on Ctrl-C or SIGTERM stops every node (SIGTERM, SIGKILL after a grace)
+ * and exits 0; a second Ctrl-C kills them at once.
+ */
+import { Command, Option } from "commander";
+import { LOG_LEVELS, type LogLevel } from "../server/index.js";
+import { startDevCluster, type DevCluster } from "./dev-cluster.js";
+import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from "./exit-codes.js";
+import { parseCount } from "./parse.js";
+import { onStopSignals } from "./signals.js";
+
+interface DevFlags {
+  readonly nodes: string;
+  readonly basePort: string;
+  readonly dataDir: string;
+  readonly fresh?: true;
+  readonly logs: "files" | "prefix";
+  readonly logLevel: LogLevel;
+  readonly apiToken?: string;
+}
+
+/** The `dev` command. */
+export function devCommand(): Command {
+  return new Command("dev")
+    .description("start a local cluster of node processes; Ctrl-C stops it")
+    .option("--nodes <n>", "how many nodes", "3")
+    .option("--base-port <port>", "node i listens on base-port + i - 1", "7101")
+    .option("--data-dir <dir>", "the cluster's directory (node data, logs, secret)", "./.elk-dev")
+    .option("--fresh", "delete the cluster's directory first (a dev directory only)")
+    .addOption(
+      new Option("--logs <where>", "node output: files in the data dir, or prefixed here")
+        .choices(["files", "prefix"])
+        .default("files"),
+    )
+    .addOption(
+      new Option("--log-level <level>", "the nodes' log level").choices(LOG_LEVELS).default("info"),
+    )
+    .addOption(new Option("--api-token <token>", "require it on /v1 calls").env("ELK_API_TOKEN"))
+    .action(async (flags: DevFlags) => runDev(flags));
+}
+
+async function runDev(flags: DevFlags): Promise<void> {
+  const nodes = parseCount(flags.nodes, "--nodes", 1);
+  const basePort = parseCount(flags.basePort, "--base-port", 1);
+  if (basePort + nodes - 1 > 65_535) throw new UsageError("--base-port leaves too few ports");
+  console.log(`starting ${nodes} nodes…`);
+  const cluster = await startDevCluster({
+    nodes,
+    basePort,
+    dataDir: flags.dataDir,
+    fresh: flags.fresh === true,
+    logs: flags.logs,
+    logLevel: flags.logLevel,
+    ...(flags.apiToken === undefined ? {} : { apiToken: flags.apiToken }),
+    onUnexpectedExit: (id, exit, logFile) => {
+      console.error(
+        `node ${id} exited (code ${exit.code}, signal ${exit.signal})` +
+          (logFile === null ? "" : `; see ${logFile}`),
+      );
+    },
+  });
+  const leader = await cluster.waitForLeader();
+  printCluster(cluster, leader.leaderId);
+  await stopOnSignals(cluster);
+}
+
+function printCluster(cluster: DevCluster, leaderId: string): void {
+  console.log(`cluster ready in ${cluster.dataDir} (leader ${leaderId})`);
+  for (const node of cluster.nodes) {
+    const log = node.logFile === null ? "" : `  log ${node.logFile}`;
+    console.log(`  ${node.id}  ${node.url}  pid ${node.pid ?? "-"}${log}`);
+  }
+  console.log("");
+  console.log(cluster.exportLine);
+  console.log("");
+  console.log("Ctrl-C stops the cluster.");
+}
+
+/** Resolves never: exits the process once the cluster has stopped after a signal. */
+function stopOnSignals(cluster: DevCluster): Promise<void> {
+  onStopSignals({
+    stop: () => {
+      console.log("stopping the nodes… (Ctrl-C again to kill them)");
+      void cluster.stop().then(() => {
+        console.log("stopped");
+        process.exit(EXIT_OK);
+      });
+    },
+    stopNow: () => {
+      console.error("killing the nodes");
+      void Promise.all(cluster.nodes.map((node) => cluster.kill(node.id, "SIGKILL"))).then(() =>
+        process.exit(EXIT_INTERRUPTED),
+      );
+    },
+  });
+  return new Promise(() => undefined);
+}

@@ -1,0 +1,109 @@
+/**
+ * `elk-coordinator node`: runs one coordinator node in this process until SIGTERM or SIGINT (or,
+ * when started by `dev`, until its parent goes away), then stops it gracefully — a leader hands
+ * over first, in-flight proposals are answered, the database is closed — and exits 0. A later
+ * signal (see ./signals.ts) exits at once. Startup failures (a locked or corrupt data directory, a taken port) are
+ * logged with a clear message and exit 1; a wrong configuration exits 2.
+ */
+import { Command } from "commander";
+import type { Logger } from "pino";
+import {
+  CONFIG_FILE_ENV,
+  SERVER_OPTIONS,
+  ServerConfigError,
+  createLogger,
+  envOf,
+  flagOf,
+  readConfigFile,
+  resolveServerConfig,
+  startServer,
+  type ConfigSources,
+  type RunningServer,
+  type ServerConfig,
+  type ServerOptionKey,
+} from "../server/index.js";
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError } from "./exit-codes.js";
+import { onStopSignals } from "./signals.js";
+
+/** The `node` command. */
+export function nodeCommand(): Command {
+  const command = new Command("node")
+    .description("run one coordinator node (HTTP API and peer links on one port)")
+    .option("--config <file>", `a JSON config file with the keys below [${CONFIG_FILE_ENV}]`);
+  for (const spec of SERVER_OPTIONS) {
+    const shown = spec.defaultText === undefined ? "" : ` (default ${spec.defaultText})`;
+    command.option(
+      `${flagOf(spec.key)} ${spec.valueName}`,
+      `${spec.description}${shown} [${envOf(spec.key)}]`,
+    );
+  }
+  command.addHelpText(
+    "after",
+    "\nPrecedence: flag > environment variable > config file > default. Config file keys are" +
+      "\nthe camelCase flag names (dataDir, tickIntervalMs, …); peers may be an object there.",
+  );
+  return command.action(async (flags: Record<string, string | undefined>) => {
+    const config = await loadConfig(flags);
+    await runNode(config);
+  });
+}
+
+/**
+ * The configuration from the flags, the environment and the config file.
+ * @throws UsageError for anything wrong with it
+ */
+async function loadConfig(flags: Record<string, string | undefined>): Promise<ServerConfig> {
+  try {
+    const configPath = flags.config ?? process.env[CONFIG_FILE_ENV];
+    const given: Partial<Record<ServerOptionKey, string>> = {};
+    for (const spec of SERVER_OPTIONS) {
+      const value = flags[spec.key];
+      if (value !== undefined) given[spec.key] = value;
+    }
+    const sources: ConfigSources = {
+      flags: given,
+      env: process.env,
+      ...(configPath === undefined ? {} : { file: await readConfigFile(configPath) }),
+    };
+    return resolveServerConfig(sources);
+  } catch (error) {
+    if (error instanceof ServerConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+async function runNode(config: ServerConfig): Promise<void> {
+  const logger = createLogger(config.logLevel, config.nodeId);
+  let server: RunningServer;
+  try {
+    server = await startServer(config, {
+      logger,
+      onFatal: () => process.exit(EXIT_FAILURE),
+    });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.fatal({ dataDir: config.dataDir }, `node ${config.nodeId} could not start: ${message}`);
+    process.exit(EXIT_FAILURE);
+  }
+  stopOnSignals(server, logger);
+}
+
+/** SIGTERM, SIGINT or the loss of the parent (IPC) stop the node; a later signal exits now. */
+function stopOnSignals(server: RunningServer, logger: Logger): void {
+  onStopSignals({
+    stop: (reason) => {
+      logger.info({ reason }, "stopping");
+      server.stop().then(
+        () => process.exit(EXIT_OK),
+        (error: unknown) => {
+          logger.fatal({ err: String(error) }, "the graceful stop failed");
+          process.exit(EXIT_FAILURE);
+        },
+      );
+    },
+    stopNow: (reason) => {
+      logger.warn({ reason }, "asked again while stopping: exiting now");
+      process.exit(EXIT_INTERRUPTED);
+    },
+  });
+}

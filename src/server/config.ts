@@ -1,0 +1,366 @@
+/**
+ * The configuration of one coordinator process and where it comes from (issue 4 "CLI"): every
+ * setting has a flag (`--tick-interval-ms`), an environment variable (`ELK_TICK_INTERVAL_MS`) and
+ * a config-file key (`tickIntervalMs`), all derived from one table, with the precedence
+ * flag > env > file > default (the twelve-factor order). Values are parsed and checked once,
+ * before anything starts; a mistake is a {@link ServerConfigError} naming where the bad value
+ * came from.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { clusterSecretBytesMin, nodeIdCharsMax } from "../constants.js";
+import {
+  DEFAULT_NODE_TIMINGS,
+  NodeConfigError,
+  nodeConfig,
+  type NodeTimings,
+} from "../node/config.js";
+import { NODE_ID_PATTERN, PEER_ADDRESS_PATTERN } from "../transport/transport.js";
+import { asNodeId, type NodeId } from "../util/ids.js";
+
+/** pino's levels, most to least verbose, plus `silent`. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Where the process listens: HTTP API and peer links share it. */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Everything a coordinator process needs, checked. */
+export interface ServerConfig {
+  readonly nodeId: NodeId;
+  readonly listen: ListenAddress;
+  /** Every voter, this node included: id → `host:port` as THIS node reaches it. */
+  readonly peers: ReadonlyMap<NodeId, string>;
+  /** The node's data directory, absolute (the LevelDB files live in its `raft` folder). */
+  readonly dataDir: string;
+  /** Shared by every node of the cluster; authenticates peer links (≥ 16 bytes). */
+  readonly clusterSecret: string;
+  /** When set, every `/v1` call needs `Authorization: Bearer <apiToken>`. */
+  readonly apiToken?: string;
+  readonly logLevel: LogLevel;
+  readonly timings: NodeTimings;
+}
+
+/** A configuration that cannot work; the message names the flag, variable or file key. */
+export class ServerConfigError extends Error {
+  override readonly name = "ServerConfigError";
+}
+
+/** One setting of the table. */
+export interface ServerOptionSpec {
+  /** The config-file key; the flag and the variable are derived from it. */
+  readonly key: ServerOptionKey;
+  /** How the value is shown in `--help` (`<host:port>`). */
+  readonly valueName: string;
+  readonly description: string;
+  /** The default, as text (absent: required or off). */
+  readonly defaultText?: string;
+}
+
+/** The settings that are not timings. */
+type IdentityKey =
+  "id" | "listen" | "peers" | "dataDir" | "clusterSecret" | "apiToken" | "logLevel";
+export type ServerOptionKey = IdentityKey | keyof NodeTimings;
+
+const TIMING_DESCRIPTIONS: Readonly<Record<keyof NodeTimings, string>> = {
+  tickIntervalMs: "wall-clock length of one Raft tick",
+  electionTimeoutTicks: "base election timeout (each term draws from [base, 2·base))",
+  heartbeatIntervalTicks: "a leader sends heartbeats every this many ticks",
+  proposalTimeoutMs: "a proposal or linearizable read not served by then fails",
+  snapshotEveryEntries: "applied entries between two snapshots",
+  snapshotLogTailEntries: "entries kept behind a snapshot for slow followers",
+  leaderChangeLeaseGraceMs: "lease extension a new leader grants to every live lease",
+  leadershipTransferTimeoutMs: "how long a leadership transfer may take",
+  stopDrainTimeoutMs: "on a graceful stop, time given to in-flight proposals",
+};
+
+/** Every setting of a coordinator process, in `--help` order. */
+export const SERVER_OPTIONS: readonly ServerOptionSpec[] = [
+  { key: "id", valueName: "<id>", description: "this node's id ([A-Za-z0-9._-], ≤ 64 chars)" },
+  {
+    key: "listen",
+    valueName: "<host:port>",
+    description: "where the HTTP API and the peer links listen",
+    defaultText: "127.0.0.1:7101",
+  },
+  {
+    key: "peers",
+    valueName: "<id=host:port,…>",
+    description: "every node of the cluster, this one included (default: this node alone)",
+  },
+  { key: "dataDir", valueName: "<dir>", description: "the node's data directory" },
+  {
+    key: "clusterSecret",
+    valueName: "<secret>",
+    description: `shared by all nodes; authenticates peer links (≥ ${clusterSecretBytesMin} bytes)`,
+  },
+  { key: "apiToken", valueName: "<token>", description: "require Bearer <token> on /v1 calls" },
+  {
+    key: "logLevel",
+    valueName: "<level>",
+    description: LOG_LEVELS.join("|"),
+    defaultText: "info",
+  },
+  ...(Object.keys(DEFAULT_NODE_TIMINGS) as (keyof NodeTimings)[]).map((key) => ({
+    key,
+    valueName: key.endsWith("Ms") ? "<ms>" : key.endsWith("Ticks") ? "<ticks>" : "<n>",
+    description: TIMING_DESCRIPTIONS[key],
+    defaultText: String(DEFAULT_NODE_TIMINGS[key]),
+  })),
+];
+
+/** `dataDir` → `--data-dir`. */
+export function flagOf(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
+/** `dataDir` → `ELK_DATA_DIR`. */
+export function envOf(key: string): string {
+  return `ELK_${key.replace(/[A-Z]/g, (letter) => `_${letter}`).toUpperCase()}`;
+}
+
+/** The variable that names a config file (the `--config` flag wins over it). */
+export const CONFIG_FILE_ENV = "ELK_CONFIG";
+
+/** What a configuration is assembled from. */
+export interface ConfigSources {
+  /** Flags given on the command line, by key, as typed. */
+  readonly flags: Readonly<Partial<Record<ServerOptionKey, string>>>;
+  /** The process environment. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** A parsed config file (see {@link readConfigFile}). */
+  readonly file?: ConfigFile;
+}
+
+/** A config file's JSON object and where it was read from. */
+export interface ConfigFile {
+  readonly path: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Reads a JSON config file whose keys are those of {@link SERVER_OPTIONS}.
+ * @throws ServerConfigError when it cannot be read, is not a JSON object or has an unknown key
+ */
+export async function readConfigFile(file: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ServerConfigError(`cannot read the config file ${file}: ${messageOf(error)}`);
+  }
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch (error) {
+    throw new ServerConfigError(`the config file ${file} is not JSON: ${messageOf(error)}`);
+  }
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    throw new ServerConfigError(`the config file ${file} must hold one JSON object`);
+  }
+  const known = new Set<string>(SERVER_OPTIONS.map((option) => option.key));
+  const unknown = Object.keys(values).filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw new ServerConfigError(
+      `the config file ${file} has unknown keys: ${unknown.join(", ")} ` +
+        `(known: ${[...known].join(", ")})`,
+    );
+  }
+  return { path: file, values: values as Record<string, unknown> };
+}
+
+/** A raw value and the words that name its origin in an error message. */
+interface Raw {
+  readonly value: unknown;
+  readonly origin: string;
+}
+
+/**
+ * Assembles and checks the configuration (precedence flag > env > file > default).
+ * @throws ServerConfigError naming the setting and its source: a missing id or data directory,
+ *   a malformed id, address, peer list or number, peers without this node, a short secret,
+ *   timings the node refuses (see validateNodeConfig)
+ */
+export function resolveServerConfig(sources: ConfigSources): ServerConfig {
+  const pick = (key: ServerOptionKey): Raw | undefined => {
+    const flag = sources.flags[key];
+    if (flag !== undefined) return { value: flag, origin: flagOf(key) };
+    const env = sources.env[envOf(key)];
+    if (env !== undefined && env !== "") return { value: env, origin: envOf(key) };
+    const file = sources.file;
+    if (file !== undefined && file.values[key] !== undefined) {
+      return { value: file.values[key], origin: `"${key}" in ${file.path}` };
+    }
+    return undefined;
+  };
+  const nodeId = parseNodeId(required(pick("id"), "id"));
+  const listen = parseAddress(pick("listen") ?? { value: "127.0.0.1:7101", origin: "default" });
+  const peersRaw = pick("peers");
+  const peers =
+    peersRaw === undefined
+      ? new Map([[nodeId, `${listen.host}:${listen.port}`]])
+      : parsePeers(peersRaw);
+  if (!peers.has(nodeId)) {
+    throw new ServerConfigError(
+      `${peersRaw?.origin ?? "--peers"} must include this node (${nodeId}); ` +
+        `it lists ${[...peers.keys()].join(", ")}`,
+    );
+  }
+  const dataDir = path.resolve(text(required(pick("dataDir"), "dataDir")));
+  const clusterSecret = parseSecret(pick("clusterSecret"));
+  const apiToken = optionalText(pick("apiToken"));
+  const logLevel = parseLogLevel(pick("logLevel"));
+  const timings = parseTimings(pick);
+  const config: ServerConfig = {
+    nodeId,
+    listen,
+    peers,
+    dataDir,
+    clusterSecret,
+    ...(apiToken === undefined ? {} : { apiToken }),
+    logLevel,
+    timings,
+  };
+  checkWithNode(config);
+  return config;
+}
+
+/** The HTTP base URL of every node (`http://host:port`), as the node's config wants it. */
+export function peerUrls(peers: ReadonlyMap<NodeId, string>): Map<NodeId, string> {
+  return new Map([...peers].map(([id, address]) => [id, `http://${address}`]));
+}
+
+function required(raw: Raw | undefined, key: ServerOptionKey): Raw {
+  if (raw === undefined) {
+    throw new ServerConfigError(
+      `${flagOf(key)} is required (or ${envOf(key)}, or "${key}" in a config file)`,
+    );
+  }
+  return raw;
+}
+
+function text(raw: Raw): string {
+  if (typeof raw.value !== "string" || raw.value === "") {
+    throw new ServerConfigError(`${raw.origin} must be a non-empty string`);
+  }
+  return raw.value;
+}
+
+function optionalText(raw: Raw | undefined): string | undefined {
+  return raw === undefined ? undefined : text(raw);
+}
+
+function parseNodeId(raw: Raw, what = raw.origin): NodeId {
+  const id = text(raw);
+  if (id.length > nodeIdCharsMax || !NODE_ID_PATTERN.test(id)) {
+    throw new ServerConfigError(
+      `${what}: node id "${id}" must be 1..${nodeIdCharsMax} characters of A-Z a-z 0-9 . _ -`,
+    );
+  }
+  return asNodeId(id);
+}
+
+function parseAddress(raw: Raw, what = raw.origin): ListenAddress {
+  const address = text(raw);
+  const match = PEER_ADDRESS_PATTERN.exec(address);
+  const port = Number(match?.[2] ?? 0);
+  if (match === null || port < 1 || port > 65_535) {
+    throw new ServerConfigError(`${what} must be host:port with a port 1..65535, got "${address}"`);
+  }
+  return { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port };
+}
+
+/** `n1=127.0.0.1:7101,n2=…` (or, in a file, `{ "n1": "127.0.0.1:7101", … }`). */
+function parsePeers(raw: Raw): Map<NodeId, string> {
+  const entries: [string, unknown][] =
+    typeof raw.value === "string"
+      ? raw.value
+          .split(",")
+          .filter((part) => part.trim() !== "")
+          .map((part) => {
+            const at = part.indexOf("=");
+            if (at < 0) throw new ServerConfigError(`${raw.origin}: "${part}" is not id=host:port`);
+            return [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+          })
+      : typeof raw.value === "object" && raw.value !== null && !Array.isArray(raw.value)
+        ? Object.entries(raw.value)
+        : [];
+  if (entries.length === 0) {
+    throw new ServerConfigError(`${raw.origin} must list id=host:port,… (at least this node)`);
+  }
+  const peers = new Map<NodeId, string>();
+  for (const [id, address] of entries) {
+    const nodeId = parseNodeId({ value: id, origin: raw.origin });
+    if (peers.has(nodeId)) throw new ServerConfigError(`${raw.origin} lists ${id} twice`);
+    parseAddress({ value: address, origin: raw.origin }, `${raw.origin}: the address of ${id}`);
+    peers.set(nodeId, String(address));
+  }
+  return peers;
+}
+
+function parseSecret(raw: Raw | undefined): string {
+  if (raw === undefined) {
+    throw new ServerConfigError(
+      `a cluster secret is required to authenticate peer links: set ${envOf("clusterSecret")} ` +
+        `(or ${flagOf("clusterSecret")}, or "clusterSecret" in a config file)`,
+    );
+  }
+  const secret = text(raw);
+  if (Buffer.byteLength(secret, "utf8") < clusterSecretBytesMin) {
+    throw new ServerConfigError(
+      `${raw.origin}: the cluster secret must be at least ${clusterSecretBytesMin} bytes`,
+    );
+  }
+  return secret;
+}
+
+function parseLogLevel(raw: Raw | undefined): LogLevel {
+  if (raw === undefined) return "info";
+  const level = text(raw);
+  const known = LOG_LEVELS.find((candidate) => candidate === level);
+  if (known === undefined) {
+    throw new ServerConfigError(`${raw.origin} must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  return known;
+}
+
+function parseTimings(pick: (key: ServerOptionKey) => Raw | undefined): NodeTimings {
+  const timings: { -readonly [K in keyof NodeTimings]: number } = { ...DEFAULT_NODE_TIMINGS };
+  for (const key of Object.keys(DEFAULT_NODE_TIMINGS) as (keyof NodeTimings)[]) {
+    const raw = pick(key);
+    if (raw !== undefined) timings[key] = positiveInteger(raw);
+  }
+  return timings;
+}
+
+function positiveInteger(raw: Raw): number {
+  const value =
+    typeof raw.value === "number"
+      ? raw.value
+      : typeof raw.value === "string" && /^\d+$/.test(raw.value.trim())
+        ? Number(raw.value.trim())
+        : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ServerConfigError(
+      `${raw.origin} must be a positive integer, got ${String(raw.value)}`,
+    );
+  }
+  return value;
+}
+
+/** The node's own checks (timing relationships, URLs), reported as configuration errors. */
+function checkWithNode(config: ServerConfig): void {
+  try {
+    nodeConfig({ nodeId: config.nodeId, peers: peerUrls(config.peers) }, config.timings);
+  } catch (error) {
+    if (error instanceof NodeConfigError) throw new ServerConfigError(error.message);
+    throw error;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

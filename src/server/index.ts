@@ -1,0 +1,29 @@
+/**
+ * The composition root of a coordinator process (DESIGN.md §2): its configuration (flags,
+ * environment, config file), its logger, and `startServer`.
+ */
+export {
+  CONFIG_FILE_ENV,
+  LOG_LEVELS,
+  SERVER_OPTIONS,
+  ServerConfigError,
+  envOf,
+  flagOf,
+  peerUrls,
+  readConfigFile,
+  resolveServerConfig,
+} from "./config.js";
+export type {
+  ConfigFile,
+  ConfigSources,
+  ListenAddress,
+  LogLevel,
+  ServerConfig,
+  ServerOptionKey,
+  ServerOptionSpec,
+} from "./config.js";
+export type { NodeTimings } from "../node/config.js";
+export { DEFAULT_NODE_TIMINGS } from "../node/config.js";
+export { createLogger } from "./logger.js";
+export { ListenError, startServer } from "./server.js";
+export type { RunningServer, ServerOptions } from "./server.js";

@@ -1,0 +1,163 @@
+/**
+ * The composition root (DESIGN.md §2): builds one coordinator process from its configuration —
+ * the LevelDB Raft store of its data directory, the WebSocket peer transport, the coordinator
+ * node and the HTTP API — and serves the API and the peer links on ONE listening port: a single
+ * `node:http` server hands requests to fastify's router and `upgrade` events to the transport.
+ * Only this module listens (STYLE.md §11: `buildApp` never does).
+ */
+import { randomInt } from "node:crypto";
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import { performance } from "node:perf_hooks";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { buildApp } from "../api/index.js";
+import { nodeConfig } from "../node/config.js";
+import { CoordinatorNode } from "../node/coordinator-node.js";
+import { createNodePeerTransport, type NodePeerTransport } from "../node/peer-transport.js";
+import { RaftStore } from "../storage/raft-store.js";
+import type { NodeId } from "../util/ids.js";
+import { createPrng } from "../util/prng.js";
+import { peerUrls, type ListenAddress, type ServerConfig } from "./config.js";
+
+/** How long open HTTP connections get to finish once a stopping server stops listening. */
+const HTTP_CLOSE_GRACE_MS = 1_000;
+
+/** What the process around the server provides. */
+export interface ServerOptions {
+  readonly logger: Logger;
+  /**
+   * The node stopped on an error it cannot continue after (a failed fsync, a corrupt record, a
+   * broken invariant); it has logged why. The process should exit non-zero.
+   */
+  readonly onFatal: (error: Error) => void;
+}
+
+/** A started coordinator process. */
+export interface RunningServer {
+  /** Its HTTP base URL, e.g. `http://127.0.0.1:7101`. */
+  readonly url: string;
+  readonly nodeId: NodeId;
+  /** The node behind the API (NodeService, plus its events for metrics). */
+  readonly service: CoordinatorNode;
+  /**
+   * Stops gracefully, once (later calls share the promise): the node hands leadership over,
+   * answers what is in flight and closes its store (CoordinatorNode.stop), then the API closes
+   * (long polls are released) and the HTTP server stops.
+   */
+  stop(): Promise<void>;
+}
+
+/** The server could not take its listening address. */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+}
+
+/**
+ * Opens the store in `config.dataDir`, starts the node, builds the API and listens on
+ * `config.listen`. Nothing is left open when it throws.
+ * @throws StorageError when the data directory is locked by another process, corrupt or unreadable
+ * @throws NodeConfigError when the data directory belongs to another cluster layout
+ * @throws ListenError when the address is taken or cannot be bound
+ */
+export async function startServer(
+  config: ServerConfig,
+  options: ServerOptions,
+): Promise<RunningServer> {
+  const { logger } = options;
+  const store = await RaftStore.open(config.dataDir);
+  let transport: NodePeerTransport;
+  let node: CoordinatorNode;
+  try {
+    transport = createNodePeerTransport({
+      selfId: config.nodeId,
+      peers: config.peers,
+      clusterSecret: config.clusterSecret,
+      logger: logger.child({ component: "transport" }),
+    });
+    node = await CoordinatorNode.start({
+      config: nodeConfig({ nodeId: config.nodeId, peers: peerUrls(config.peers) }, config.timings),
+      store,
+      transport,
+      clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
+      prng: createPrng(randomInt(2 ** 31)),
+      logger,
+      onFatal: options.onFatal,
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const app = buildApp({
+    service: node,
+    ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+    logger: logger.child({ component: "api" }),
+  });
+  const server = await serve(app, transport, config.listen).catch(async (error: unknown) => {
+    await node.stop();
+    await app.close();
+    throw error;
+  });
+  const url = `http://${config.peers.get(config.nodeId) ?? hostPort(config.listen)}`;
+  logger.info({ url, listen: hostPort(config.listen), dataDir: config.dataDir }, "listening");
+  let stopping: Promise<void> | null = null;
+  const shutdown = async () => {
+    await node.stop();
+    await app.close();
+    await closeHttp(server);
+  };
+  return {
+    url,
+    nodeId: config.nodeId,
+    service: node,
+    stop: () => (stopping ??= shutdown()),
+  };
+}
+
+/** One HTTP server for both: requests to fastify, upgrades on the peer path to the transport. */
+async function serve(
+  app: FastifyInstance,
+  transport: NodePeerTransport,
+  listen: ListenAddress,
+): Promise<http.Server> {
+  await app.ready();
+  const server = http.createServer((request, response) => app.routing(request, response));
+  server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!transport.handleUpgrade(request, socket, head)) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === "EADDRINUSE"
+          ? "the address is in use (is another node running on it?)"
+          : error.message;
+      reject(new ListenError(`cannot listen on ${hostPort(listen)}: ${why}`, { cause: error }));
+    };
+    server.once("error", onError);
+    server.listen(listen.port, listen.host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** Stops listening; idle keep-alive connections close now, busy ones get a short grace. */
+function closeHttp(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function hostPort(listen: ListenAddress): string {
+  return listen.host.includes(":")
+    ? `[${listen.host}]:${listen.port}`
+    : `${listen.host}:${listen.port}`;
+}
