@@ -50,6 +50,7 @@ export type RunEnd = "completed" | "failed" | "released" | "lost" | "dropped";
 
 /** What a run works with. */
 export interface RunnerContext {
+  readonly workerId: string;
   readonly processor: Processor;
   readonly clock: WorkerClock;
   readonly breaker: PartitionCircuitBreaker;
@@ -75,7 +76,7 @@ export async function runPartition(ctx: RunnerContext, running: RunningPartition
     ctx.onEnd(running, await endWith(running, { kind: "release" }, "released"));
     return;
   }
-  const processed = await process(ctx.processor, taskOf(running, options));
+  const processed = await process(ctx.processor, taskOf(ctx.workerId, running, options));
   const durationMs = ctx.clock.now() - startedAtMs;
   if (running.lostReason !== null) {
     ctx.onEnd(running, "lost");
@@ -152,9 +153,10 @@ async function process(processor: Processor, task: PartitionTask): Promise<Proce
   }
 }
 
-function taskOf(running: RunningPartition, options: unknown): PartitionTask {
+function taskOf(workerId: string, running: RunningPartition, options: unknown): PartitionTask {
   const { grant, reporter, controller } = running;
   return {
+    workerId,
     planId: grant.planId,
     partitionId: grant.partitionId,
     minId: grant.minId,

@@ -8,6 +8,8 @@
 
 /** One partition handed to a processor. */
 export interface PartitionTask {
+  /** The worker processing it (e.g. to record who wrote what). */
+  readonly workerId: string;
   readonly planId: string;
   readonly partitionId: number;
   /** First id of the partition. */

@@ -85,6 +85,7 @@ export class WorkerRuntime {
     this.window = new TaskWindow(settings.windowSize);
     this.keeper = this.createKeeper();
     this.runner = {
+      workerId: settings.workerId,
       processor: deps.processor,
       clock,
       breaker: this.breaker,
