@@ -17,8 +17,10 @@ export interface CitiesOptions {
   /** Rows per transaction (and per checkpoint). */
   readonly chunkRows: number;
   /**
-   * For the fencing test only: after the first chunk of this partition the processor sleeps
-   * `stallMs` between two transactions — a known moment to freeze the worker (SIGSTOP).
+   * For the fencing test only: after each chunk of this partition the processor sleeps
+   * `stallMs` between two transactions — a known moment to freeze the worker (SIGSTOP) — and,
+   * like a careless processor, does not look at its abort signal, so a late write is attempted
+   * and the fence must refuse it.
    */
   readonly stall?: { readonly partitionId: number; readonly stallMs: number };
 }
@@ -55,8 +57,9 @@ export const processor: Processor = {
         retryable: true,
       });
     }
+    const stalled = options.stall?.partitionId === task.partitionId ? options.stall : undefined;
     for (let next = last + 1; next <= maxId;) {
-      if (task.signal.aborted) throw task.signal.reason;
+      if (task.signal.aborted && stalled === undefined) throw task.signal.reason;
       const upTo = Math.min(next + options.chunkRows - 1, maxId);
       const written = writer.writeChunk(next, upTo, fencingToken, workerId);
       if (written.refused > 0) {
@@ -66,7 +69,7 @@ export const processor: Processor = {
       }
       task.checkpoint(upTo, upTo - minId + 1);
       next = upTo + 1;
-      if (options.stall?.partitionId === task.partitionId) await sleep(options.stall.stallMs);
+      if (stalled !== undefined) await sleep(stalled.stallMs);
       await yieldToEventLoop();
     }
     return { processedCount: maxId - minId + 1 };
