@@ -97,8 +97,11 @@ export interface DevCluster {
   kill(id: string, signal?: NodeJS.Signals): Promise<ChildExit>;
   /** Starts a stopped node again with the same arguments; resolves once it answers /healthz. */
   restart(id: string): Promise<void>;
-  /** SIGTERM to every node, SIGKILL after stopGraceMs; resolves when all have exited. */
-  stop(): Promise<void>;
+  /**
+   * SIGTERM to every node, SIGKILL after stopGraceMs; resolves when all have exited, with how
+   * each node that was running ended (a graceful stop is code 0).
+   */
+  stop(): Promise<ReadonlyMap<string, ChildExit>>;
 }
 
 interface Member {
@@ -125,11 +128,13 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     );
   }
   const host = options.host ?? "127.0.0.1";
+  const basePort = options.basePort ?? 7101;
+  checkBasePort(basePort, count);
   const dataDir = path.resolve(options.dataDir ?? ".elk-dev");
   if (options.fresh === true) await removeDevDirectory(dataDir);
   await mkdir(dataDir, { recursive: true });
   const clusterSecret = await loadOrCreateSecret(dataDir);
-  const ports = await choosePorts(count, options.basePort ?? 7101, host);
+  const ports = await choosePorts(count, basePort, host);
   const ids = ports.map((_port, i) => `n${i + 1}`);
   const peers = ids.map((id, i) => `${id}=${hostPort(host, ports[i] ?? 0)}`).join(",");
   const members = ids.map((id, i) =>
@@ -253,9 +258,16 @@ class LocalCluster implements DevCluster {
     });
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.members.map((member) => member.process.stop(this.stopGraceMs)));
+  async stop(): Promise<ReadonlyMap<string, ChildExit>> {
+    const exits = await Promise.all(
+      this.members.map(async (member) => {
+        const wasRunning = member.process.running;
+        const exit = await member.process.stop(this.stopGraceMs);
+        return [member.id, wasRunning ? exit : null] as const;
+      }),
+    );
     await this.client.close();
+    return new Map(exits.flatMap(([id, exit]) => (exit === null ? [] : [[id, exit]])));
   }
 
   private member(id: string): Member {
@@ -350,14 +362,16 @@ async function removeDevDirectory(dataDir: string): Promise<void> {
   await rm(dataDir, { recursive: true, force: true });
 }
 
+function checkBasePort(basePort: number, count: number): void {
+  const usable =
+    basePort === 0 ||
+    (Number.isSafeInteger(basePort) && basePort >= 1 && basePort + count - 1 <= 65_535);
+  if (!usable) throw new CoordinatorError("invalid_request", `base port ${basePort} is not usable`);
+}
+
 /** `count` ports from `basePort` on, or `count` free ports when `basePort` is 0. */
 async function choosePorts(count: number, basePort: number, host: string): Promise<number[]> {
-  if (basePort !== 0) {
-    if (!Number.isSafeInteger(basePort) || basePort < 1 || basePort + count - 1 > 65_535) {
-      throw new CoordinatorError("invalid_request", `base port ${basePort} is not usable`);
-    }
-    return Array.from({ length: count }, (_unused, i) => basePort + i);
-  }
+  if (basePort !== 0) return Array.from({ length: count }, (_unused, i) => basePort + i);
   const servers = await Promise.all(Array.from({ length: count }, () => listenOnFreePort(host)));
   const ports = servers.map((server) => {
     const address = server.address();

@@ -18,8 +18,9 @@ export interface StopHandlers {
 /**
  * Installs the handlers for SIGINT and SIGTERM, and for the loss of the parent process's IPC
  * channel when there is one (a node started by `dev` stops with its parent).
+ * @returns a function that removes them again
  */
-export function onStopSignals(handlers: StopHandlers, clock: () => number = Date.now): void {
+export function onStopSignals(handlers: StopHandlers, clock: () => number = Date.now): () => void {
   let firstAtMs: number | null = null;
   const request = (reason: string) => {
     const nowMs = clock();
@@ -30,7 +31,15 @@ export function onStopSignals(handlers: StopHandlers, clock: () => number = Date
       handlers.stopNow(reason);
     }
   };
-  process.on("SIGINT", () => request("SIGINT"));
-  process.on("SIGTERM", () => request("SIGTERM"));
-  if (process.connected) process.on("disconnect", () => request("the parent process went away"));
+  const onInterrupt = () => request("SIGINT");
+  const onTerminate = () => request("SIGTERM");
+  const onDisconnect = () => request("the parent process went away");
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onTerminate);
+  if (process.connected) process.on("disconnect", onDisconnect);
+  return () => {
+    process.off("SIGINT", onInterrupt);
+    process.off("SIGTERM", onTerminate);
+    process.off("disconnect", onDisconnect);
+  };
 }

@@ -1,0 +1,88 @@
+// Proves how the CLI ends: help is exit 0; an unknown command or option, a missing required
+// option and a bad value are usage errors (exit 2) with a message; a node configuration mistake
+// is a usage error too; every command of issue 4 is registered.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { EXIT_OK, EXIT_USAGE } from "../../src/cli/exit-codes.js";
+import { buildProgram, runCli } from "../../src/cli/program.js";
+
+let output: string[];
+beforeEach(() => {
+  output = [];
+  const keep = (chunk: unknown) => {
+    output.push(String(chunk));
+    return true;
+  };
+  vi.spyOn(process.stdout, "write").mockImplementation(keep);
+  vi.spyOn(process.stderr, "write").mockImplementation(keep);
+  vi.spyOn(console, "error").mockImplementation((line: unknown) => void output.push(String(line)));
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  process.exitCode = undefined;
+});
+
+describe("the command tree", () => {
+  it("has node, dev, plan (with its actions), partitions, workers and status", () => {
+    const program = buildProgram();
+    const names = program.commands.map((command) => command.name());
+    expect(names).toEqual(["node", "dev", "plan", "partitions", "workers", "status"]);
+    const plan = program.commands.find((command) => command.name() === "plan")!;
+    expect(plan.commands.map((command) => command.name())).toEqual([
+      "submit",
+      "list",
+      "show",
+      "gaps",
+      "pause",
+      "resume",
+      "cancel",
+      "retry-failed",
+    ]);
+  });
+
+  it("offers every node setting as a flag of `node`", () => {
+    const node = buildProgram().commands.find((command) => command.name() === "node")!;
+    const flags = node.options.map((option) => option.long);
+    for (const flag of ["--id", "--listen", "--peers", "--data-dir", "--cluster-secret"]) {
+      expect(flags).toContain(flag);
+    }
+    expect(flags).toContain("--tick-interval-ms");
+    expect(flags).toContain("--snapshot-every-entries");
+  });
+});
+
+describe("exit codes", () => {
+  it("exits 0 after help", async () => {
+    expect(await runCli(["plan", "submit", "--help"])).toBe(EXIT_OK);
+    expect(output.join("")).toMatch(/--partition-size <n>/);
+  });
+
+  it("exits 2 on an unknown command or option, or a missing required option", async () => {
+    expect(await runCli(["plans"])).toBe(EXIT_USAGE);
+    expect(await runCli(["workers", "--bogus"])).toBe(EXIT_USAGE);
+    expect(await runCli(["plan", "submit", "--min", "1"])).toBe(EXIT_USAGE);
+    expect(output.join("")).toMatch(/required option '--max <id>' not specified/);
+  });
+
+  it("exits 2 on a bad value, naming the option", async () => {
+    const argv = ["plan", "submit", "--min", "1", "--max", "9", "--partition-size", "0"];
+    expect(await runCli(argv)).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(/error: --partition-size must be a whole number ≥ 1/);
+    const json = ["plan", "submit", "--min", "1", "--max", "9", "--partition-size", "1"];
+    expect(await runCli([...json, "--options", "{oops"])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(/--options must be JSON/);
+  });
+
+  it("exits 2 when a node's configuration is wrong, before anything starts", async () => {
+    vi.stubEnv("ELK_CLUSTER_SECRET", "");
+    expect(await runCli(["node", "--id", "n 1", "--data-dir", "/tmp/x"])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(/--id: node id "n 1"/);
+    expect(await runCli(["node", "--id", "n1", "--data-dir", "/tmp/x"])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(/a cluster secret is required/);
+  });
+
+  it("exits 2 on an empty endpoint list", async () => {
+    expect(await runCli(["workers", "--endpoints", ","])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(/--endpoints lists no node/);
+  });
+});

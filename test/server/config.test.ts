@@ -1,0 +1,183 @@
+// Proves the configuration loader: flag > environment > file > default for every setting, the
+// derived flag and variable names, and a clear ServerConfigError (naming the source) for every
+// kind of mistake, including the node's own timing checks.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  SERVER_OPTIONS,
+  ServerConfigError,
+  envOf,
+  flagOf,
+  peerUrls,
+  readConfigFile,
+  resolveServerConfig,
+  type ConfigSources,
+} from "../../src/server/config.js";
+import { DEFAULT_NODE_TIMINGS } from "../../src/node/config.js";
+
+const SECRET = "a cluster secret of 32 characters";
+const BASE = { id: "n1", dataDir: "/tmp/elk-n1", clusterSecret: SECRET } as const;
+
+function resolve(partial: Partial<ConfigSources>) {
+  return resolveServerConfig({ flags: {}, env: {}, ...partial });
+}
+
+function failure(partial: Partial<ConfigSources>): string {
+  try {
+    resolve(partial);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ServerConfigError);
+    return (error as Error).message;
+  }
+  throw new Error("expected a ServerConfigError");
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "elk-config-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("names", () => {
+  it("derives the flag and the variable from the file key", () => {
+    expect(flagOf("dataDir")).toBe("--data-dir");
+    expect(envOf("dataDir")).toBe("ELK_DATA_DIR");
+    expect(flagOf("electionTimeoutTicks")).toBe("--election-timeout-ticks");
+    expect(envOf("clusterSecret")).toBe("ELK_CLUSTER_SECRET");
+  });
+
+  it("offers every node timing as a setting", () => {
+    const keys = SERVER_OPTIONS.map((option) => option.key);
+    for (const timing of Object.keys(DEFAULT_NODE_TIMINGS)) expect(keys).toContain(timing);
+  });
+});
+
+describe("precedence", () => {
+  it("uses defaults for what nobody says: listen, peers = this node alone, info, §9 timings", () => {
+    const config = resolve({ flags: BASE });
+    expect(config.listen).toEqual({ host: "127.0.0.1", port: 7101 });
+    expect([...config.peers]).toEqual([["n1", "127.0.0.1:7101"]]);
+    expect(config.logLevel).toBe("info");
+    expect(config.timings).toEqual(DEFAULT_NODE_TIMINGS);
+    expect(config.apiToken).toBeUndefined();
+    expect(config.dataDir).toBe(path.resolve("/tmp/elk-n1"));
+  });
+
+  it("takes a flag over the environment over the file", () => {
+    const file = { path: "c.json", values: { tickIntervalMs: 30, logLevel: "warn", id: "n9" } };
+    const env = { ELK_TICK_INTERVAL_MS: "40", ELK_LOG_LEVEL: "debug" };
+    const flags = { ...BASE, tickIntervalMs: "60" };
+    const config = resolve({ flags, env, file });
+    expect(config.timings.tickIntervalMs).toBe(60);
+    expect(config.logLevel).toBe("debug");
+    expect(config.nodeId).toBe("n1");
+    expect(resolve({ flags: BASE, file }).timings.tickIntervalMs).toBe(30);
+    expect(resolve({ flags: BASE, file }).logLevel).toBe("warn");
+  });
+
+  it("reads everything from the environment alone", () => {
+    const config = resolve({
+      env: {
+        ELK_ID: "n2",
+        ELK_LISTEN: "0.0.0.0:7102",
+        ELK_PEERS: "n1=10.0.0.1:7101, n2=10.0.0.2:7102",
+        ELK_DATA_DIR: "/var/lib/elk",
+        ELK_CLUSTER_SECRET: SECRET,
+        ELK_API_TOKEN: "t0ken",
+      },
+    });
+    expect(config.nodeId).toBe("n2");
+    expect(config.listen).toEqual({ host: "0.0.0.0", port: 7102 });
+    expect(config.peers.get(config.nodeId)).toBe("10.0.0.2:7102");
+    expect(config.apiToken).toBe("t0ken");
+    expect(peerUrls(config.peers).get(config.nodeId)).toBe("http://10.0.0.2:7102");
+  });
+
+  it("ignores an empty environment variable", () => {
+    expect(resolve({ flags: BASE, env: { ELK_LOG_LEVEL: "" } }).logLevel).toBe("info");
+  });
+
+  it("accepts peers as an object in a file", () => {
+    const file = { path: "c.json", values: { peers: { n1: "127.0.0.1:1", n2: "127.0.0.1:2" } } };
+    expect([...resolve({ flags: BASE, file }).peers.keys()]).toEqual(["n1", "n2"]);
+  });
+});
+
+describe("mistakes", () => {
+  it("requires an id, a data directory and a long enough secret", () => {
+    expect(failure({ flags: { dataDir: "d", clusterSecret: SECRET } })).toMatch(
+      /--id is required \(or ELK_ID/,
+    );
+    expect(failure({ flags: { id: "n1", clusterSecret: SECRET } })).toMatch(/--data-dir/);
+    expect(failure({ flags: { id: "n1", dataDir: "d" } })).toMatch(/ELK_CLUSTER_SECRET/);
+    expect(failure({ flags: { ...BASE, clusterSecret: "short" } })).toMatch(/at least 16 bytes/);
+  });
+
+  it("refuses a node id the transport refuses", () => {
+    expect(failure({ flags: { ...BASE, id: "n 1" } })).toMatch(/--id: node id "n 1"/);
+    expect(failure({ flags: { ...BASE, id: "x".repeat(65) } })).toMatch(/1\.\.64/);
+  });
+
+  it("refuses malformed addresses and ports", () => {
+    expect(failure({ flags: { ...BASE, listen: "7101" } })).toMatch(/--listen must be host:port/);
+    expect(failure({ flags: { ...BASE, listen: "h:70000" } })).toMatch(/1\.\.65535/);
+    expect(failure({ flags: { ...BASE, peers: "n1=127.0.0.1:0" } })).toMatch(/the address of n1/);
+  });
+
+  it("requires the peers to include this node, once each, as id=host:port", () => {
+    expect(failure({ flags: { ...BASE, peers: "n2=h:1,n3=h:2" } })).toMatch(
+      /must include this node \(n1\); it lists n2, n3/,
+    );
+    expect(failure({ env: { ELK_PEERS: "n1=h:1,n1=h:2" }, flags: BASE })).toMatch(
+      /ELK_PEERS lists n1 twice/,
+    );
+    expect(failure({ flags: { ...BASE, peers: "n1" } })).toMatch(/"n1" is not id=host:port/);
+    expect(failure({ flags: { ...BASE, peers: "," } })).toMatch(/must list id=host:port/);
+  });
+
+  it("names the file key of a bad value from a file", () => {
+    const file = { path: "conf.json", values: { electionTimeoutTicks: -3 } };
+    expect(failure({ flags: BASE, file })).toMatch(
+      /"electionTimeoutTicks" in conf.json must be a positive integer, got -3/,
+    );
+  });
+
+  it("refuses non-integer timings and unknown log levels", () => {
+    expect(failure({ flags: { ...BASE, tickIntervalMs: "1.5" } })).toMatch(
+      /--tick-interval-ms must be a positive integer/,
+    );
+    expect(failure({ flags: BASE, env: { ELK_LOG_LEVEL: "loud" } })).toMatch(
+      /ELK_LOG_LEVEL must be one of trace/,
+    );
+  });
+
+  it("passes on the node's own checks as configuration errors", () => {
+    const flags = { ...BASE, heartbeatIntervalTicks: "30", electionTimeoutTicks: "20" };
+    expect(failure({ flags })).toMatch(/heartbeatIntervalTicks must be below electionTimeoutTicks/);
+  });
+});
+
+describe("config files", () => {
+  it("reads a JSON object", async () => {
+    const file = path.join(dir, "ok.json");
+    await writeFile(file, JSON.stringify({ id: "n3", snapshotEveryEntries: 500 }));
+    const read = await readConfigFile(file);
+    expect(read).toEqual({ path: file, values: { id: "n3", snapshotEveryEntries: 500 } });
+  });
+
+  it("refuses a missing file, bad JSON, a non-object and unknown keys", async () => {
+    await expect(readConfigFile(path.join(dir, "none.json"))).rejects.toThrow(/cannot read/);
+    await writeFile(path.join(dir, "bad.json"), "{ id: n1 }");
+    await expect(readConfigFile(path.join(dir, "bad.json"))).rejects.toThrow(/is not JSON/);
+    await writeFile(path.join(dir, "list.json"), "[1]");
+    await expect(readConfigFile(path.join(dir, "list.json"))).rejects.toThrow(/one JSON object/);
+    await writeFile(path.join(dir, "typo.json"), JSON.stringify({ dataDri: "x" }));
+    await expect(readConfigFile(path.join(dir, "typo.json"))).rejects.toThrow(
+      /unknown keys: dataDri/,
+    );
+  });
+});

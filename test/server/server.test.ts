@@ -1,0 +1,137 @@
+// Proves the composition root: one listening port serves the HTTP API and routes upgrades on the
+// peer path to the transport (others get 404); a locked data directory or a taken port fails
+// the start with a clear error and leaves nothing open; stop() is idempotent, closes the port
+// and releases the data directory.
+import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import { createServer, type AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveServerConfig, type ServerConfig } from "../../src/server/config.js";
+import { ListenError, startServer, type RunningServer } from "../../src/server/server.js";
+import { RaftStore } from "../../src/storage/raft-store.js";
+import { StorageError } from "../../src/storage/storage-error.js";
+
+const SECRET = "a cluster secret of 32 characters";
+const logger = pino({ level: "silent" });
+const fatal: Error[] = [];
+const options = { logger, onFatal: (error: Error) => void fatal.push(error) };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function configFor(dataDir: string, port: number): ServerConfig {
+  return resolveServerConfig({
+    flags: {
+      id: "n1",
+      listen: `127.0.0.1:${port}`,
+      dataDir,
+      clusterSecret: SECRET,
+      tickIntervalMs: "10",
+      electionTimeoutTicks: "10",
+    },
+    env: {},
+  });
+}
+
+/** The status line an upgrade request to `urlPath` is answered with. */
+function upgradeStatus(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: "127.0.0.1",
+      port,
+      path: urlPath,
+      headers: { Connection: "Upgrade", Upgrade: "websocket" },
+    });
+    req.on("response", (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on("upgrade", () => reject(new Error("unexpected upgrade")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+let root: string;
+let dataDir: string;
+let port: number;
+let server: RunningServer;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), "elk-server-"));
+  dataDir = path.join(root, "n1");
+  port = await freePort();
+  server = await startServer(configFor(dataDir, port), options);
+});
+
+afterAll(async () => {
+  await server.stop();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("a started server", () => {
+  it("serves the API on its port, answers writes once it leads, and reports its URL", async () => {
+    expect(server.url).toBe(`http://127.0.0.1:${port}`);
+    const health = await request(`${server.url}/healthz`);
+    expect(health.statusCode).toBe(200);
+    expect(await health.body.json()).toEqual({ status: "ok", nodeId: "n1" });
+    for (let attempt = 0; !server.service.isReady(); attempt++) {
+      expect(attempt).toBeLessThan(400);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const created = await request(`${server.url}/v1/plans`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ minId: 1, maxId: 100, partitionSize: 10 }),
+    });
+    expect(created.statusCode).toBe(201);
+    expect(await created.body.json()).toMatchObject({ partitionCount: 10, created: true });
+  });
+
+  it("hands upgrades on the peer path to the transport and refuses others", async () => {
+    expect(await upgradeStatus(port, "/v1/raft/peer")).toBe(401);
+    expect(await upgradeStatus(port, "/somewhere-else")).toBe(404);
+  });
+
+  it("refuses a second server on the same data directory, naming the lock", async () => {
+    const error = await startServer(configFor(dataDir, await freePort()), options).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).failure).toBe("locked");
+    expect((error as Error).message).toMatch(/in use by another process/);
+  });
+
+  it("fails with ListenError on a taken port and releases its data directory", async () => {
+    const otherDir = path.join(root, "other");
+    const error = await startServer(configFor(otherDir, port), options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ListenError);
+    expect((error as Error).message).toMatch(/address is in use/);
+    const store = await RaftStore.open(otherDir);
+    await store.close();
+  });
+});
+
+describe("stop", () => {
+  it("is idempotent, closes the port and releases the data directory", async () => {
+    const dir = path.join(root, "stopping");
+    const stopPort = await freePort();
+    const running = await startServer(configFor(dir, stopPort), options);
+    const first = running.stop();
+    expect(running.stop()).toBe(first);
+    await first;
+    await expect(request(`http://127.0.0.1:${stopPort}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+    const store = await RaftStore.open(dir);
+    await store.close();
+    expect(fatal).toEqual([]);
+  });
+});
