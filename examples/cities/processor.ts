@@ -17,12 +17,12 @@ export interface CitiesOptions {
   /** Rows per transaction (and per checkpoint). */
   readonly chunkRows: number;
   /**
-   * For the fencing test only: after each chunk of this partition the processor sleeps
-   * `stallMs` between two transactions — a known moment to freeze the worker (SIGSTOP) — and,
-   * like a careless processor, does not look at its abort signal, so a late write is attempted
-   * and the fence must refuse it.
+   * For the integration test only: after each chunk of these partitions the processor sleeps
+   * `stallMs` between two transactions — a known moment to freeze (SIGSTOP) or kill the worker
+   * mid-partition — and, like a careless processor, does not look at its abort signal, so a
+   * late write is attempted and the fence must refuse it.
    */
-  readonly stall?: { readonly partitionId: number; readonly stallMs: number };
+  readonly stalls?: readonly { readonly partitionId: number; readonly stallMs: number }[];
 }
 
 /** One writer per database file per process. */
@@ -57,7 +57,7 @@ export const processor: Processor = {
         retryable: true,
       });
     }
-    const stalled = options.stall?.partitionId === task.partitionId ? options.stall : undefined;
+    const stalled = options.stalls?.find((stall) => stall.partitionId === task.partitionId);
     for (let next = last + 1; next <= maxId;) {
       if (task.signal.aborted && stalled === undefined) throw task.signal.reason;
       const upTo = Math.min(next + options.chunkRows - 1, maxId);

@@ -200,10 +200,13 @@ export class WorkerRuntime {
 
   /**
    * The cluster forgot or expired the worker: give up what it runs and register again — once,
-   * however many calls sent under registration number `seen` find out.
+   * however many calls sent under registration number `seen` find out, and never once a drain
+   * has begun (a deregistered worker is "not found" too).
    */
   private reregister(seen: number): Promise<void> {
-    if (seen !== this.registrations) return this.reregistering ?? Promise.resolve();
+    if (seen !== this.registrations || this.phase !== "running") {
+      return this.reregistering ?? Promise.resolve();
+    }
     this.reregistering ??= (async () => {
       this.loseAll("worker-expired");
       try {

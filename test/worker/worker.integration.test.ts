@@ -22,8 +22,10 @@ import type { CoordinatorClient } from "../../src/worker/client.js";
 
 const ROWS = 20_000;
 const PARTITION_SIZE = 10;
-/** The partition whose processor pauses between its chunks: where a worker is frozen. */
-const STALL_PARTITION = 300;
+/** Partitions whose processor pauses between chunks: where a worker is frozen, and killed. */
+const FREEZE_PARTITION = 300;
+const KILL_PARTITION = 900;
+const firstIdOf = (partitionId: number) => partitionId * PARTITION_SIZE + 1;
 const WORKER_FLAGS = ["--lease-ttl-ms", "4000", "--heartbeat-interval-ms", "1000"];
 
 let dir: string;
@@ -89,114 +91,119 @@ function query<T>(sql: string, ...params: unknown[]): T | undefined {
 const completed = async () =>
   (await client.getPlan("it", { consistency: "stale" })).counts.completed;
 
+/** Starts three workers and submits the plan of 2,000 partitions. */
+async function startWorkersAndPlan(): Promise<void> {
+  for (const id of ["w1", "w2", "w3"]) workers.start(id);
+  await until("3 workers", async () =>
+    (await client.listWorkers({ status: "active" })).items.length >= 3 ? true : null,
+  );
+  const created = await client.createPlan({
+    planId: "it",
+    minId: 1,
+    maxId: ROWS,
+    partitionSize: PARTITION_SIZE,
+    options: {
+      db: dbFile,
+      chunkRows: 5,
+      stalls: [FREEZE_PARTITION, KILL_PARTITION].map((partitionId) => ({
+        partitionId,
+        stallMs: 3_000,
+      })),
+    },
+  });
+  expect(created.partitionCount).toBe(2_000);
+}
+
+/** (1) SIGTERM: the worker drains, deregisters and exits 0; a replacement joins. */
+async function drainOne(workerId: string, replacement: string): Promise<void> {
+  await until("some progress", async () => ((await completed()) >= 50 ? true : null));
+  expect(await workers.kill(workerId, "SIGTERM")).toEqual({ code: 0, signal: null });
+  await expect(client.getWorker(workerId)).rejects.toMatchObject({ code: "not_found" });
+  workers.start(replacement, WORKER_FLAGS);
+}
+
+/** The worker and token that wrote the first chunk of `partitionId` (once one has). */
+function firstWriterOf(partitionId: number): Promise<{ workerId: string; token: number }> {
+  return until(`the first chunk of partition ${partitionId}`, () => {
+    const row = query<{ processed_by: string | null; processed_token: number | null }>(
+      "SELECT processed_by, processed_token FROM cities WHERE id = ?",
+      firstIdOf(partitionId),
+    );
+    return row?.processed_by == null
+      ? null
+      : { workerId: row.processed_by, token: row.processed_token ?? 0 };
+  });
+}
+
+/** Waits until `partitionId` was completed by a worker other than `by`. */
+function finishedByOther(partitionId: number, by: string) {
+  return until(
+    `partition ${partitionId} to be completed by another worker than ${by}`,
+    async () => {
+      const p = await client.getPartition("it", partitionId);
+      return p.status === "completed" && p.workerId !== by ? p : null;
+    },
+    60_000,
+  );
+}
+
+/** Thaws the frozen worker and proves its late write and its stale token are refused. */
+async function thawAndExpectRefusals(frozen: { workerId: string; token: number }): Promise<void> {
+  workers.signal(frozen.workerId, "SIGCONT");
+  const refused = await until(
+    "the thawed worker's refused write",
+    () =>
+      query<{ rows: number }>(
+        "SELECT rows FROM refused WHERE worker = ? AND token = ? AND min_id > ?",
+        frozen.workerId,
+        frozen.token,
+        firstIdOf(FREEZE_PARTITION),
+      ) ?? null,
+  );
+  expect(refused.rows).toBeGreaterThan(0);
+  const stale = await client
+    .completePartition("it", FREEZE_PARTITION, {
+      workerId: frozen.workerId,
+      fencingToken: frozen.token,
+    })
+    .catch((error: unknown) => error);
+  expect(stale).toBeInstanceOf(CoordinatorError);
+  expect(["stale_fencing_token", "not_holder", "lease_expired"]).toContain(
+    (stale as CoordinatorError).code,
+  );
+}
+
 describe("worker processes on a real cluster", () => {
   it(
     "process 2,000 partitions exactly once through a drain, a freeze and a kill -9",
     { timeout: 180_000 },
     async () => {
-      for (const id of ["w1", "w2", "w3"]) workers.start(id);
-      await until("3 workers", async () =>
-        (await client.listWorkers({ status: "active" })).items.length >= 3 ? true : null,
-      );
-      const created = await client.createPlan({
-        planId: "it",
-        minId: 1,
-        maxId: ROWS,
-        partitionSize: PARTITION_SIZE,
-        options: {
-          db: dbFile,
-          chunkRows: 5,
-          stall: { partitionId: STALL_PARTITION, stallMs: 3_000 },
-        },
-      });
-      expect(created.partitionCount).toBe(2_000);
-
-      // (1) SIGTERM: the worker drains, deregisters and exits 0; a replacement joins.
-      await until("some progress", async () => ((await completed()) >= 50 ? true : null));
-      const drained = await workers.kill("w3", "SIGTERM");
-      expect(drained).toEqual({ code: 0, signal: null });
-      await expect(client.getWorker("w3")).rejects.toMatchObject({ code: "not_found" });
-      workers.start("w4", WORKER_FLAGS);
-
-      // (2) SIGSTOP between two writes of the stalled partition, past the lease.
-      const firstId = STALL_PARTITION * PARTITION_SIZE + 1;
-      const frozen = await until("the stalled partition's first chunk", () => {
-        const row = query<{ processed_by: string | null; processed_token: number | null }>(
-          "SELECT processed_by, processed_token FROM cities WHERE id = ?",
-          firstId,
-        );
-        return row?.processed_by == null
-          ? null
-          : { workerId: row.processed_by, token: row.processed_token ?? 0 };
-      });
+      await startWorkersAndPlan();
+      await drainOne("w3", "w4");
+      // (2) SIGSTOP a worker between two writes of a partition, for longer than its lease.
+      const frozen = await firstWriterOf(FREEZE_PARTITION);
       workers.signal(frozen.workerId, "SIGSTOP");
-
-      // (3) SIGKILL another worker while it holds partitions.
-      const victim = ["w1", "w2", "w4"].find((id) => id !== frozen.workerId)!;
-      const held = await until(`${victim} to hold partitions`, async () => {
-        const page = await client.listPartitions({
-          planId: "it",
-          workerId: victim,
-          status: "running",
-        });
-        return page.items.length > 0 ? page.items.map((p) => p.partitionId) : null;
-      });
-      await workers.kill(victim, "SIGKILL");
+      // (3) SIGKILL a worker in the middle of a partition; a replacement joins.
+      const killed = await firstWriterOf(KILL_PARTITION);
+      await workers.kill(killed.workerId, "SIGKILL");
       workers.start("w5", WORKER_FLAGS);
-
-      // The frozen worker's partition and the killed worker's are granted again and finished.
-      const finishedByOther = async (partitionId: number, by: string) => {
-        const p = await client.getPartition("it", partitionId);
-        return p.status === "completed" && p.workerId !== by ? p : null;
-      };
-      const stalled = await until(
-        "the stalled partition to be re-granted and completed",
-        () => finishedByOther(STALL_PARTITION, frozen.workerId),
-        60_000,
-      );
-      expect(stalled.fencingToken).toBeGreaterThan(frozen.token);
-      for (const partitionId of held) {
-        const p = await until(
-          `partition ${partitionId} of the killed worker`,
-          () => finishedByOther(partitionId, victim),
-          60_000,
-        );
-        expect(p.expiries).toBeGreaterThanOrEqual(1);
+      // Both partitions are granted again (newer tokens) and finished by other workers.
+      for (const [partitionId, lost] of [
+        [FREEZE_PARTITION, frozen],
+        [KILL_PARTITION, killed],
+      ] as const) {
+        const regranted = await finishedByOther(partitionId, lost.workerId);
+        expect(regranted.fencingToken).toBeGreaterThan(lost.token);
+        expect(regranted.expiries).toBeGreaterThanOrEqual(1);
       }
-
-      // Thawed, the frozen worker writes its next chunk late: the fence refuses it …
-      workers.signal(frozen.workerId, "SIGCONT");
-      const refused = await until(
-        "the thawed worker's refused write",
-        () =>
-          query<{ rows: number }>(
-            "SELECT rows FROM refused WHERE worker = ? AND token = ? AND min_id > ?",
-            frozen.workerId,
-            frozen.token,
-            firstId,
-          ) ?? null,
-      );
-      expect(refused.rows).toBeGreaterThan(0);
-      // … and the state machine refuses its token.
-      const stale = await client
-        .completePartition("it", STALL_PARTITION, {
-          workerId: frozen.workerId,
-          fencingToken: frozen.token,
-        })
-        .catch((error: unknown) => error);
-      expect(stale).toBeInstanceOf(CoordinatorError);
-      expect(["stale_fencing_token", "not_holder", "lease_expired"]).toContain(
-        (stale as CoordinatorError).code,
-      );
-
+      await thawAndExpectRefusals(frozen);
       await until(
         "the plan to complete",
         async () => ((await client.getPlan("it")).status === "completed" ? true : null),
         90_000,
       );
-      const plan = await verifyPlan(client, "it");
       const data = verifyData(dbFile);
-      expect(problemsOf(data, plan, ROWS)).toEqual([]);
+      expect(problemsOf(data, await verifyPlan(client, "it"), ROWS)).toEqual([]);
       expect(data.refusedRows).toBeGreaterThan(0);
       expect(unexpectedExits).toEqual([]);
     },
