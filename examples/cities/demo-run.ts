@@ -76,7 +76,15 @@ export interface DemoSummary {
   readonly chaosEvents: readonly string[];
 }
 
-/** Runs the demo; see the module comment. */
+/** The run was interrupted (its signal aborted); every child was stopped. */
+export class DemoInterrupted extends Error {
+  override readonly name = "DemoInterrupted";
+}
+
+/**
+ * Runs the demo; see the module comment.
+ * @throws DemoInterrupted when `options.signal` aborts (after stopping every child)
+ */
 export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   const dataDir = path.resolve(options.dataDir);
   await prepareDirectory(dataDir);
@@ -103,11 +111,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     options.log(`cluster ${cluster.endpoints.join(" ")}; starting ${options.workers} workers`);
     for (let i = 1; i <= options.workers; i++) workers.start(`w${i}`);
     await waitForWorkers(client, options.workers, options.signal);
-    const run = await processPlan(options, client, cluster, workers, {
-      rows,
-      partitionSize,
-      dbFile,
-    });
+    throwIfInterrupted(options.signal);
+    const job = { rows, partitionSize, dbFile };
+    const run = await processPlan(options, client, cluster, workers, job);
+    throwIfInterrupted(options.signal);
     const plan = await verifyPlan(client, PLAN_ID);
     await workers.stopAll(10_000);
     const data = verifyData(dbFile);
@@ -193,6 +200,10 @@ async function watchPlan(
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+function throwIfInterrupted(signal: AbortSignal): void {
+  if (signal.aborted) throw new DemoInterrupted("interrupted");
 }
 
 /** Waits until `count` workers are registered, so the clock measures processing, not start-up. */

@@ -7,8 +7,9 @@
  * the children then stop on their own, they watch their parent).
  */
 import { Command, InvalidArgumentError } from "commander";
+import { onStopSignals } from "../../src/cli/signals.js";
 import type { DemoStatus, DemoSummary } from "./demo-run.js";
-import { removeDemoDirectory, runDemo } from "./demo-run.js";
+import { DemoInterrupted, removeDemoDirectory, runDemo } from "./demo-run.js";
 
 interface DemoFlags {
   readonly rows?: number;
@@ -88,20 +89,16 @@ function printSummary(summary: DemoSummary, flags: DemoFlags): void {
 async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
   const interrupt = new AbortController();
-  let interrupts = 0;
-  const onSignal = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
+  // A Ctrl-C relayed twice (by the terminal and by npm/tsx) counts once (src/cli/signals.ts).
+  onStopSignals({
+    stop: () => {
       console.error(
-        "\ninterrupted: stopping the workers and the cluster… (Ctrl-C again to quit now)",
+        "\ninterrupted: stopping the workers and the cluster… (Ctrl-C again: quit now)",
       );
       interrupt.abort();
-    } else {
-      process.exit(130);
-    }
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+    },
+    stopNow: () => process.exit(EXIT_INTERRUPTED),
+  });
   const summary = await runDemo({
     ...(flags.rows === undefined ? {} : { rows: flags.rows }),
     ...(flags.partitionSize === undefined ? {} : { partitionSize: flags.partitionSize }),
@@ -120,13 +117,19 @@ async function main(): Promise<number> {
   console.log(
     JSON.stringify({ ok, rows, partitions, seconds, rowsPerSec, leaderChanges, duplicates, gaps }),
   );
-  if (interrupt.signal.aborted) return 130;
   return ok ? 0 : 1;
 }
+
+/** Ctrl-C (the shell's convention: 128 + SIGINT). */
+const EXIT_INTERRUPTED = 130;
 
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof DemoInterrupted) {
+      console.log(JSON.stringify({ ok: false, error: "interrupted" }));
+      process.exit(EXIT_INTERRUPTED);
+    }
     console.error(
       `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
