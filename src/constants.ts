@@ -161,6 +161,31 @@ export const breakerWindowMs = 5 * 60_000;
 export const breakerOpenMs = 30_000;
 export const breakerHalfOpenProbesMax = 2;
 
+// ── Worker SDK (src/worker) ────────────────────────────────────────────────────────────
+/**
+ * A worker trusts its lease only until this long before `leaseTtlMs` has passed since the start
+ * of its last acknowledged renewal (heartbeat or acquire): room for clock skew between the
+ * leader and the worker, and for a pause between a check and a write.
+ */
+export const workerLeaseSafetyMarginMs = 2_000;
+/** A worker's long-poll acquire asks the node to wait this long for grantable work. */
+export const workerAcquireWaitMs = 10_000;
+/** After a failed call of a worker loop, it waits from this long up to the max (doubling, jittered). */
+export const workerErrorBackoffMsMin = 100;
+export const workerErrorBackoffMsMax = 5_000;
+/** On a drain, running partitions get this long to finish before they are aborted and released. */
+export const workerDrainTimeoutMs = 30_000;
+/** An aborted processor gets this long to return before the drain deregisters without it. */
+export const workerAbortSettleMs = 2_000;
+/** Plan options a worker caches (they never change for a plan). */
+export const workerPlanOptionsCachedMax = 256;
+/** A planner appends to its plan while fewer than this many of its partitions are pending. */
+export const plannerPendingLowWaterPartitions = 200;
+/** Partitions a planner appends at once at the most. */
+export const plannerAppendPartitionsMax = 500;
+/** How often a worker hosting a planner looks at its namespace's open-ended plans. */
+export const plannerPollIntervalMs = 1_000;
+
 // ── HTTP ───────────────────────────────────────────────────────────────────────────────────
 export const httpBodyBytesMax = 1024 * 1024;
 /** The longest a long-polling acquire waits for grantable work before answering empty-handed. */
@@ -290,4 +315,19 @@ assert(mirrorRetryDelayMsMin < mirrorRetryDelayMsMax, "mirror retry delays must 
 assert(
   mirrorStagingTtlSeconds * 1000 > 10 * mirrorRedisCommandTimeoutMs,
   "staging keys outlive many command timeouts",
+);
+assert(
+  workerHeartbeatIntervalMs + workerLeaseSafetyMarginMs < workerLeaseTtlMs,
+  "a worker renews its lease before it stops trusting it",
+);
+assert(workerErrorBackoffMsMin < workerErrorBackoffMsMax, "worker backoff must grow");
+assert(workerAcquireWaitMs <= acquireWaitMsMax, "the worker's long poll is within the API's bound");
+assert(
+  plannerPendingLowWaterPartitions + plannerAppendPartitionsMax <= pendingPartitionsPerPlanMax,
+  "a planner's append stays below the pending bound",
+);
+assert(plannerAppendPartitionsMax <= partitionsPerAppendMax, "one planner append is one command");
+assert(
+  breakerHalfOpenProbesMax >= 1 && breakerConsecutiveFailuresMax <= breakerWindowFailuresMax,
+  "a breaker probes at least once; the windowed bound is the looser one",
 );

@@ -4,6 +4,10 @@
  * over first, in-flight proposals are answered, the database is closed — and exits 0. A later
  * signal (see ./signals.ts) exits at once. Startup failures (a locked or corrupt data directory, a taken port) are
  * logged with a clear message and exit 1; a wrong configuration exits 2.
+ *
+ * Embedded mode (the seed's only mode): with `--processor <module>` a worker runs inside the
+ * node process, talking to this node's own HTTP API (./worker-command.ts); on a stop signal it
+ * drains first, then the node stops.
  */
 import { Command } from "commander";
 import type { Logger } from "pino";
@@ -22,14 +26,20 @@ import {
   type ServerConfig,
   type ServerOptionKey,
 } from "../server/index.js";
+import type { Worker } from "../worker/worker.js";
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError } from "./exit-codes.js";
+import { parseCount } from "./parse.js";
+import { loadProcessorModule } from "./processor-module.js";
 import { onStopSignals } from "./signals.js";
+import { startLoggedWorker } from "./worker-command.js";
 
 /** The `node` command. */
 export function nodeCommand(): Command {
   const command = new Command("node")
     .description("run one coordinator node (HTTP API and peer links on one port)")
-    .option("--config <file>", `a JSON config file with the keys below [${CONFIG_FILE_ENV}]`);
+    .option("--config <file>", `a JSON config file with the keys below [${CONFIG_FILE_ENV}]`)
+    .option("--processor <module>", "also run a worker in this process (embedded mode)")
+    .option("--window <n>", "the embedded worker's window (partitions in parallel)", "4");
   for (const spec of SERVER_OPTIONS) {
     const shown = spec.defaultText === undefined ? "" : ` (default ${spec.defaultText})`;
     command.option(
@@ -44,8 +54,16 @@ export function nodeCommand(): Command {
   );
   return command.action(async (flags: Record<string, string | undefined>) => {
     const config = await loadConfig(flags);
-    await runNode(config);
+    const embedded = await embeddedWorkerOf(flags);
+    await runNode(config, embedded);
   });
+}
+
+/** The embedded worker's processor module and window, when `--processor` is given. */
+async function embeddedWorkerOf(flags: Record<string, string | undefined>) {
+  if (flags.processor === undefined) return null;
+  const module = await loadProcessorModule(flags.processor);
+  return { ...module, windowSize: parseCount(flags.window ?? "4", "--window", 1) };
 }
 
 /**
@@ -72,7 +90,10 @@ async function loadConfig(flags: Record<string, string | undefined>): Promise<Se
   }
 }
 
-async function runNode(config: ServerConfig): Promise<void> {
+async function runNode(
+  config: ServerConfig,
+  embedded: Awaited<ReturnType<typeof embeddedWorkerOf>>,
+): Promise<void> {
   const logger = createLogger(config.logLevel, config.nodeId);
   let server: RunningServer;
   try {
@@ -85,21 +106,58 @@ async function runNode(config: ServerConfig): Promise<void> {
     logger.fatal({ dataDir: config.dataDir }, `node ${config.nodeId} could not start: ${message}`);
     process.exit(EXIT_FAILURE);
   }
-  stopOnSignals(server, logger);
+  const worker = embedded === null ? null : startEmbeddedWorker(server, config, embedded, logger);
+  stopOnSignals(server, logger, worker);
 }
 
-/** SIGTERM, SIGINT or the loss of the parent (IPC) stop the node; a later signal exits now. */
-function stopOnSignals(server: RunningServer, logger: Logger): void {
+/** Starts the embedded worker against this node's API; it registers once a leader is known. */
+function startEmbeddedWorker(
+  server: RunningServer,
+  config: ServerConfig,
+  embedded: NonNullable<Awaited<ReturnType<typeof embeddedWorkerOf>>>,
+  logger: Logger,
+): Promise<Worker> {
+  const { planner, ...rest } = embedded;
+  const started = startLoggedWorker(
+    {
+      ...rest,
+      ...(planner === undefined ? {} : { planner }),
+      endpoints: [server.url],
+      workerId: `${config.nodeId}-worker-${process.pid}`,
+      ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+    },
+    config.logLevel,
+  );
+  started.catch((error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    logger.fatal({ err: message }, "the embedded worker could not start");
+    process.exit(EXIT_FAILURE);
+  });
+  return started.then(({ worker }) => worker);
+}
+
+/**
+ * SIGTERM, SIGINT or the loss of the parent (IPC) stop the node (after draining the embedded
+ * worker); a later signal exits now.
+ */
+function stopOnSignals(
+  server: RunningServer,
+  logger: Logger,
+  worker: Promise<Worker> | null,
+): void {
   onStopSignals({
     stop: (reason) => {
       logger.info({ reason }, "stopping");
-      server.stop().then(
-        () => process.exit(EXIT_OK),
-        (error: unknown) => {
-          logger.fatal({ err: String(error) }, "the graceful stop failed");
-          process.exit(EXIT_FAILURE);
-        },
-      );
+      const drained = worker === null ? Promise.resolve() : worker.then((w) => w.stop());
+      drained
+        .then(() => server.stop())
+        .then(
+          () => process.exit(EXIT_OK),
+          (error: unknown) => {
+            logger.fatal({ err: String(error) }, "the graceful stop failed");
+            process.exit(EXIT_FAILURE);
+          },
+        );
     },
     stopNow: (reason) => {
       logger.warn({ reason }, "asked again while stopping: exiting now");

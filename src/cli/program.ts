@@ -11,6 +11,7 @@ import { nodeCommand } from "./node-command.js";
 import { partitionsCommand } from "./partitions-command.js";
 import { planCommand } from "./plan-command.js";
 import { statusCommand } from "./status-command.js";
+import { workerCommand } from "./worker-command.js";
 import { workersCommand } from "./workers-command.js";
 
 /** The whole command tree; usage errors throw (exitOverride) instead of exiting. */
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     partitionsCommand(),
     workersCommand(),
     statusCommand(),
+    workerCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -30,6 +30,11 @@ export interface FakeServiceOptions {
   readonly leader?: { readonly leaderId: string; readonly leaderUrl: string };
   /** The leader clock stamped as proposedAtMs (default Date.now). */
   readonly clock?: () => number;
+  /** Timers of long-poll waits (default the global ones; worker tests pass a fake clock's). */
+  readonly timers?: {
+    setTimeout(callback: () => void, delayMs: number): unknown;
+    clearTimeout(handle: unknown): void;
+  };
 }
 
 export class FakeService implements NodeService {
@@ -45,11 +50,16 @@ export class FakeService implements NodeService {
   private index = 0;
   private readonly waiters = new Set<() => void>();
   private readonly clock: () => number;
+  private readonly timers: NonNullable<FakeServiceOptions["timers"]>;
 
   constructor(options: FakeServiceOptions = {}) {
     this.nodeId = asNodeId(options.nodeId ?? "n1");
     this.role = options.role ?? "leader";
     this.clock = options.clock ?? Date.now;
+    this.timers = options.timers ?? {
+      setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
+      clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    };
     this.leaderInfo =
       this.role === "leader"
         ? { leaderId: this.nodeId, leaderUrl: "http://127.0.0.1:1" }
@@ -129,14 +139,14 @@ export class FakeService implements NodeService {
     if (this.index > sinceIndex) return Promise.resolve(true);
     return new Promise((resolve) => {
       const done = (changed: boolean) => {
-        clearTimeout(timer);
+        this.timers.clearTimeout(timer);
         this.waiters.delete(wake);
         signal?.removeEventListener("abort", abort);
         resolve(changed);
       };
       const wake = () => done(true);
       const abort = () => done(false);
-      const timer = setTimeout(() => done(false), Math.max(0, timeoutMs));
+      const timer = this.timers.setTimeout(() => done(false), Math.max(0, timeoutMs));
       this.waiters.add(wake);
       signal?.addEventListener("abort", abort);
     });

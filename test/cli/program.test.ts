@@ -27,10 +27,10 @@ afterEach(() => {
 });
 
 describe("the command tree", () => {
-  it("has node, dev, plan (with its actions), partitions, workers and status", () => {
+  it("has node, dev, plan (with its actions), partitions, workers, status and worker", () => {
     const program = buildProgram();
     const names = program.commands.map((command) => command.name());
-    expect(names).toEqual(["node", "dev", "plan", "partitions", "workers", "status"]);
+    expect(names).toEqual(["node", "dev", "plan", "partitions", "workers", "status", "worker"]);
     const plan = program.commands.find((command) => command.name() === "plan")!;
     expect(plan.commands.map((command) => command.name())).toEqual([
       "submit",
