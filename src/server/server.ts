@@ -16,6 +16,7 @@ import { buildApp, type MetricsSource, type RequestSample } from "../api/index.j
 import { RedisMirror } from "../mirror/index.js";
 import { nodeConfig } from "../node/config.js";
 import { CoordinatorNode } from "../node/coordinator-node.js";
+import type { Failpoint } from "../node/failpoints.js";
 import { createNodePeerTransport, type NodePeerTransport } from "../node/peer-transport.js";
 import { RaftStore } from "../storage/raft-store.js";
 import type { NodeId } from "../util/ids.js";
@@ -74,6 +75,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { logger } = options;
   const store = await RaftStore.open(config.dataDir);
+  const failpoints = armFailpoints(config, logger);
   let transport: NodePeerTransport;
   let node: CoordinatorNode;
   try {
@@ -84,7 +86,10 @@ export async function startServer(
       logger: logger.child({ component: "transport" }),
     });
     node = await CoordinatorNode.start({
-      config: nodeConfig({ nodeId: config.nodeId, peers: peerUrls(config.peers) }, config.timings),
+      config: nodeConfig(
+        { nodeId: config.nodeId, peers: peerUrls(config.peers), failpoints },
+        config.timings,
+      ),
       store,
       transport,
       clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
@@ -132,6 +137,23 @@ export async function startServer(
     mirror,
     stop: () => (stopping ??= shutdown()),
   };
+}
+
+/**
+ * The set of armed failpoints the node's Ready loop consults; each is added when its delay has
+ * passed (the timers do not keep the process alive).
+ */
+function armFailpoints(config: ServerConfig, logger: Logger): Set<Failpoint> {
+  const armed = new Set<Failpoint>();
+  for (const { failpoint, armAfterMs } of config.failpoints ?? []) {
+    const arm = () => {
+      armed.add(failpoint);
+      logger.warn({ failpoint }, "failpoint armed");
+    };
+    if (armAfterMs === 0) arm();
+    else setTimeout(arm, armAfterMs).unref();
+  }
+  return armed;
 }
 
 /** One HTTP server for both: requests to fastify, upgrades on the peer path to the transport. */
