@@ -56,6 +56,8 @@ interface NodeSpec {
 interface NodeMember extends NodeSpec {
   process: ChildProcessNode;
   paused: boolean;
+  /** The failpoints armed in the current process (ELK_FAILPOINTS), or null. */
+  failpoints: string | null;
 }
 
 interface WorkerMember {
@@ -152,7 +154,13 @@ export class ChaosCluster {
     const node = this.node(id);
     if (node.process.running) return;
     node.process = this.nodeProcess(node, failpoints);
+    node.failpoints = failpoints;
     node.process.start();
+  }
+
+  /** Whether node `id`'s current process was started with failpoints armed. */
+  armedFailpoints(id: string): boolean {
+    return this.node(id).failpoints !== null;
   }
 
   /** Whether node `id` runs (a failpoint may have crashed it). */
@@ -266,7 +274,12 @@ export class ChaosCluster {
       const port = ports[i]!;
       const url = `http://127.0.0.1:${port}`;
       const spec: NodeSpec = { id, port, url, peers, dataDir, logFile: `${dataDir}.log` };
-      const member: NodeMember = { ...spec, process: this.nodeProcess(spec, null), paused: false };
+      const member: NodeMember = {
+        ...spec,
+        process: this.nodeProcess(spec, null),
+        paused: false,
+        failpoints: null,
+      };
       this.nodes.push(member);
       member.process.start();
     }

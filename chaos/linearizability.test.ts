@@ -176,3 +176,14 @@ describe("the search", () => {
     expect(checkLinearizable(register, history, BUDGET).kind).toBe("linearizable");
   });
 });
+
+describe("calls that provably did nothing", () => {
+  it("leave the state alone wherever they fall", () => {
+    const history = [
+      op("a", 0, 1, acquire("a"), granted(5)),
+      op("b", 2, 3, acquire("b"), { kind: "failed" }),
+      op("r", 4, 5, read, shows("held", "a", 5)),
+    ];
+    expect(checkLinearizable(partitionModel, history, BUDGET).kind).toBe("linearizable");
+  });
+});

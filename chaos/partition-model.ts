@@ -34,9 +34,12 @@ export type PartitionOutput =
   | { readonly kind: "none" }
   | { readonly kind: "ok" }
   | { readonly kind: "rejected"; readonly code: string }
+  /** Provably no effect (never reached a leader, refused before proposing). */
+  | { readonly kind: "failed" }
   | {
       readonly kind: "read";
-      readonly status: PartitionState["status"];
+      /** The API's status, with claimed and running shown as "held". */
+      readonly status: string;
       readonly workerId: string | null;
       readonly token: number;
     };
@@ -48,6 +51,7 @@ export const partitionModel: Model<PartitionState, PartitionInput, PartitionOutp
   initial: INITIAL,
   key: (s) => `${s.status}|${s.workerId ?? ""}|${s.token}|${s.tokenExact ? 1 : 0}`,
   step(state, input, output) {
+    if (output?.kind === "failed") return [state];
     switch (input.op) {
       case "acquire":
         return acquire(state, input.workerId, output);
@@ -76,6 +80,7 @@ function acquire(
     };
     return grantable ? [state, granted] : [state];
   }
+  if (output.kind === "rejected") return [state]; // refused (e.g. an unknown worker): no grant
   if (output.kind === "none") return grantable ? [] : [state];
   if (output.kind !== "granted" || !grantable || output.token <= state.token) return [];
   return [{ status: "held", workerId, token: output.token, tokenExact: true }];

@@ -8,7 +8,6 @@
  */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { fencingBroken } from "./broken-switch.js";
 
 /** One write as the processor sends it: rows `firstId..lastId` of a partition. */
 export interface ResourceWrite {
@@ -48,7 +47,7 @@ export class ResourceStore {
   private file: WriteStream | null = null;
 
   /** @param fenced false only in the deliberately broken build (./broken-switch.ts) */
-  constructor(private readonly fenced = !fencingBroken()) {}
+  constructor(private readonly fenced: boolean) {}
 
   /** Applies one write under the fence and logs it. */
   write(write: ResourceWrite): WriteAnswer {
