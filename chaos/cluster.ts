@@ -8,9 +8,9 @@
  * Only processes started here are ever signalled, always by their PID; {@link ChaosCluster.destroy}
  * SIGCONTs and SIGKILLs every one still running (also on Ctrl-C and on the harness's failure).
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { mkdir } from "node:fs/promises";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ChildProcessNode, type ChildExit } from "../src/cli/child-process-node.js";
@@ -245,7 +245,7 @@ export class ChaosCluster {
 
   private async startNodes(): Promise<void> {
     const { nodes: count, dir } = this.options;
-    const ports = await freePorts(count);
+    const { ports, release } = await reserveNodePorts(count);
     const ids = ports.map((_port, i) => `n${i + 1}`);
     const proxyPorts = new Map<string, number>();
     for (const [i, from] of ids.entries()) {
@@ -262,6 +262,7 @@ export class ChaosCluster {
         proxyPorts.set(`${from}>${to}`, proxy.port);
       }
     }
+    await release();
     for (const [i, id] of ids.entries()) {
       const dataDir = path.join(dir, id);
       await mkdir(dataDir, { recursive: true });
@@ -378,23 +379,38 @@ export class ChaosCluster {
   }
 }
 
-/** `count` free ports on 127.0.0.1 (taken and released at once). */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-          const server = createServer();
-          server.once("error", reject);
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    return typeof address === "object" && address !== null ? address.port : 0;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
+/**
+ * Node ports, drawn below the kernel's ephemeral range (32768+ on Linux) so that neither the
+ * proxies (ephemeral ports) nor any outgoing connection can take a port while its node is down
+ * between a kill and a restart. They stay reserved (listened on) until `release()`.
+ */
+const NODE_PORT_MIN = 20_000;
+const NODE_PORT_SPAN = 12_000;
+const PORT_TRIES_MAX = 200;
+
+async function reserveNodePorts(
+  count: number,
+): Promise<{ ports: number[]; release: () => Promise<void> }> {
+  const servers: Server[] = [];
+  const release = () =>
+    Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))).then(
+      () => undefined,
+    );
+  for (let tries = 0; servers.length < count && tries < PORT_TRIES_MAX; tries += 1) {
+    const port = NODE_PORT_MIN + randomInt(NODE_PORT_SPAN);
+    const server = createServer();
+    const taken = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (taken) servers.push(server);
+  }
+  if (servers.length < count) {
+    await release();
+    throw new Error(
+      `could not reserve ${count} ports in ${NODE_PORT_MIN}..${NODE_PORT_MIN + NODE_PORT_SPAN}`,
+    );
+  }
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  return { ports, release };
 }

@@ -23,6 +23,9 @@ const STEPS_PER_ROUND_MAX = 300;
 /** Setup calls (create the plan, register a worker) are retried this many times. */
 const SETUP_ATTEMPTS_MAX = 40;
 const SETUP_RETRY_MS = 250;
+/** Deregistering a round's workers may take this long; the final clean-up this long. */
+const DEREGISTER_MS_MAX = 5_000;
+const FINISH_MS_MAX = 30_000;
 const PARTITION_LEASE_TTL_MS = 24 * 60 * 60_000;
 /** The history's op names the model understands. */
 const MODEL_OPS: ReadonlySet<string> = new Set(["acquire", "complete", "release", "read"]);
@@ -55,21 +58,22 @@ export class LinearizabilityProbe {
       const planId = `probe-${this.tag}-${k}`;
       const round: Round = { planId, namespace: planId, key: `${planId}/0`, done: false };
       const ids = [`${planId}-a`, `${planId}-b`];
-      if (!(await this.setUp(round, ids, signal))) continue;
+      if (!(await this.setUp(round, ids, untilMs, signal))) continue;
       const deadline = Math.min(untilMs, this.nowMs() + ROUND_MS_MAX);
       await Promise.all(ids.map((id) => this.play(round, id, deadline, signal)));
       if (round.done) this.completedRounds += 1;
-      await this.deregister(ids, signal);
+      await this.deregister(ids, this.nowMs() + DEREGISTER_MS_MAX, signal);
     }
   }
 
   /** Deregisters every probe worker still registered (their partitions go back to pending). */
   async finish(signal: AbortSignal): Promise<void> {
-    await this.deregister([...this.workers], signal);
+    await this.deregister([...this.workers], this.nowMs() + FINISH_MS_MAX, signal);
   }
 
-  private async setUp(round: Round, ids: readonly string[], signal: AbortSignal) {
+  private async setUp(round: Round, ids: readonly string[], untilMs: number, signal: AbortSignal) {
     const created = await this.retry(
+      untilMs,
       signal,
       () =>
         this.client.createPlan(
@@ -90,6 +94,7 @@ export class LinearizabilityProbe {
     if (!created) return false;
     for (const workerId of ids) {
       const registered = await this.retry(
+        untilMs,
         signal,
         () =>
           this.client.registerWorker(
@@ -185,9 +190,10 @@ export class LinearizabilityProbe {
     return holding;
   }
 
-  private async deregister(ids: readonly string[], signal: AbortSignal): Promise<void> {
+  private async deregister(ids: readonly string[], untilMs: number, signal: AbortSignal) {
     for (const workerId of ids) {
       const done = await this.retry(
+        untilMs,
         signal,
         () => this.client.deregisterWorker(workerId, { retryDeadlineMs: 0 }),
         "deregisterWorker",
@@ -197,14 +203,16 @@ export class LinearizabilityProbe {
     }
   }
 
-  /** A setup call, retried until it succeeds or is refused (recorded each time). */
+  /** A setup call, retried until it succeeds, is refused or `untilMs` (recorded each time). */
   private async retry(
+    untilMs: number,
     signal: AbortSignal,
     call: () => Promise<unknown>,
     op: string,
     key: string,
   ): Promise<boolean> {
     for (let attempt = 0; attempt < SETUP_ATTEMPTS_MAX && !signal.aborted; attempt += 1) {
+      if (this.nowMs() >= untilMs) return false;
       const outcome = await this.history.record("probe-setup", op, key, {}, call);
       if (outcome.kind === "ok") return true;
       if (outcome.kind === "rejected")
