@@ -8,6 +8,7 @@
 import { randomInt } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fencingBroken } from "./broken-switch.js";
+import { FAULT_WEIGHTS, type FaultKind } from "./nemesis-plan.js";
 import { runChaos } from "./run.js";
 
 /** The whole run, faults plus healing and checking, must end within its duration plus this. */
@@ -23,6 +24,15 @@ function integer(min: number, max: number) {
   };
 }
 
+const KINDS = FAULT_WEIGHTS.map(([kind]) => kind);
+
+function faultKinds(text: string): FaultKind[] {
+  const kinds = text.split(",").map((kind) => kind.trim());
+  const unknown = kinds.filter((kind) => !(KINDS as string[]).includes(kind));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown faults: ${unknown.join(", ")}`);
+  return kinds as FaultKind[];
+}
+
 interface Flags {
   readonly seed?: number;
   readonly duration: number;
@@ -30,6 +40,7 @@ interface Flags {
   readonly workers: number;
   readonly artifacts: string;
   readonly keepArtifacts?: boolean;
+  readonly faults?: FaultKind[];
 }
 
 const program = new Command("chaos")
@@ -42,6 +53,11 @@ const program = new Command("chaos")
   .option("--workers <n>", "worker processes", integer(1, 16), 3)
   .option("--artifacts <dir>", "where run directories go", "artifacts/chaos")
   .option("--keep-artifacts", "keep the run directory when the run passed")
+  .option(
+    "--faults <kinds>",
+    `only these faults, comma-separated (${KINDS.join(", ")})`,
+    faultKinds,
+  )
   .action(async (flags: Flags) => {
     const seed = flags.seed ?? randomInt(2 ** 31);
     const controller = new AbortController();
@@ -59,6 +75,7 @@ const program = new Command("chaos")
           artifactsRoot: flags.artifacts,
           breakFencing: fencingBroken(),
           keepArtifacts: flags.keepArtifacts === true,
+          ...(flags.faults === undefined ? {} : { faultKinds: flags.faults }),
           log: (line) => console.log(line),
         },
         controller.signal,

@@ -63,6 +63,8 @@ export interface NemesisShape {
   readonly workers: number;
   /** The workers' lease: a paused worker sleeps longer than this. */
   readonly workerLeaseTtlMs: number;
+  /** Draw only these kinds of fault (default: all, by {@link FAULT_WEIGHTS}). */
+  readonly kinds?: readonly FaultKind[];
 }
 
 /** Quiet time at the start (the cluster settles) and before the end (it heals). */
@@ -71,9 +73,11 @@ const LEAD_OUT_MS = 3_000;
 /** Every schedule is bounded: at most one fault per this many ms of run. */
 const EVENTS_PER_MS_MAX = 1 / 1_000;
 
-type Kind = Fault["kind"];
-/** Relative weights: leader faults and netsplits most often. */
-const WEIGHTS: readonly (readonly [Kind, number])[] = [
+/** The kinds of fault. */
+export type FaultKind = Fault["kind"];
+type Kind = FaultKind;
+/** Every kind with its relative weight: leader faults, worker pauses and netsplits most often. */
+export const FAULT_WEIGHTS: readonly (readonly [FaultKind, number])[] = [
   ["kill-leader", 3],
   ["kill-follower", 2],
   ["pause-leader", 2],
@@ -92,12 +96,14 @@ const WEIGHTS: readonly (readonly [Kind, number])[] = [
 /** The schedule for `shape` (pure: same shape, same schedule). */
 export function planNemeses(shape: NemesisShape): NemesisEvent[] {
   const prng = createPrng(shape.seed);
+  const weights = FAULT_WEIGHTS.filter(([kind]) => shape.kinds?.includes(kind) ?? true);
+  if (weights.length === 0) return [];
   const ids = Array.from({ length: shape.nodes }, (_unused, i) => `n${i + 1}`);
   const events: NemesisEvent[] = [];
   const eventsMax = Math.floor(shape.durationMs * EVENTS_PER_MS_MAX);
   let atMs = LEAD_IN_MS;
   while (events.length < eventsMax) {
-    const fault = drawFault(prng, ids, shape);
+    const fault = drawFault(prng, ids, shape, weights);
     const durationMs = drawDuration(prng, fault.kind, shape.workerLeaseTtlMs);
     if (atMs + durationMs > shape.durationMs - LEAD_OUT_MS) break;
     events.push({ index: events.length, atMs, durationMs, fault });
@@ -106,8 +112,13 @@ export function planNemeses(shape: NemesisShape): NemesisEvent[] {
   return events;
 }
 
-function drawFault(prng: Prng, ids: readonly string[], shape: NemesisShape): Fault {
-  const kind = drawKind(prng);
+function drawFault(
+  prng: Prng,
+  ids: readonly string[],
+  shape: NemesisShape,
+  weights: typeof FAULT_WEIGHTS,
+): Fault {
+  const kind = drawKind(prng, weights);
   const follower = prng.nextInt(ids.length - 1);
   switch (kind) {
     case "kill-leader":
@@ -138,19 +149,19 @@ function drawFault(prng: Prng, ids: readonly string[], shape: NemesisShape): Fau
         onLeader: prng.nextInt(2) === 0,
         follower,
         failpoint: FAILPOINTS[prng.nextInt(FAILPOINTS.length)]!,
-        armAfterMs: between(prng, 300, 2_000),
+        armAfterMs: between(prng, 200, 1_500),
       };
   }
 }
 
-function drawKind(prng: Prng): Kind {
-  const total = WEIGHTS.reduce((sum, [, weight]) => sum + weight, 0);
+function drawKind(prng: Prng, weights: typeof FAULT_WEIGHTS): Kind {
+  const total = weights.reduce((sum, [, weight]) => sum + weight, 0);
   let draw = prng.nextInt(total);
-  for (const [kind, weight] of WEIGHTS) {
+  for (const [kind, weight] of weights) {
     if (draw < weight) return kind;
     draw -= weight;
   }
-  return WEIGHTS[0]![0];
+  return weights[0]![0];
 }
 
 function drawDuration(prng: Prng, kind: Kind, workerLeaseTtlMs: number): number {
@@ -163,6 +174,9 @@ function drawDuration(prng: Prng, kind: Kind, workerLeaseTtlMs: number): number 
     case "kill-all-nodes":
     case "kill-worker":
       return between(prng, 1_000, 3_000);
+    case "failpoint":
+      // A restarted node takes 1–4 s to start (tsx), then arms after armAfterMs.
+      return between(prng, 6_000, 9_000);
     default:
       return between(prng, 2_000, 6_000);
   }
@@ -237,7 +251,7 @@ export function describeEvent(event: NemesisEvent): string {
     case "ring":
       return `${at} ring cut ${links(fault.cut)}`;
     case "flaky-links":
-      return `${at} flaky lossy(${fault.dropProbability}) ${links(fault.lossy)} delayed(${fault.delayMs}ms) ${links(fault.delayed)}`;
+      return `${at} flaky lossy(${fault.dropProbability}) [${links(fault.lossy)}] delayed(${fault.delayMs}ms) [${links(fault.delayed)}]`;
     case "kill-worker":
     case "pause-worker":
       return `${at} ${fault.kind} slot ${fault.slot + 1}`;

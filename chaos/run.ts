@@ -15,7 +15,7 @@ import { CHAOS_WORKER_LEASE_TTL_MS, ChaosCluster } from "./cluster.js";
 import { History } from "./history.js";
 import { checkByKey } from "./linearizability.js";
 import { runNemeses, sleep, type NemesisTally } from "./nemesis.js";
-import { describeEvent, planNemeses, type NemesisEvent } from "./nemesis-plan.js";
+import { describeEvent, planNemeses, type FaultKind, type NemesisEvent } from "./nemesis-plan.js";
 import { partitionModel } from "./partition-model.js";
 import { LinearizabilityProbe, probeOperations } from "./probe.js";
 import { reportLines, verdictOf, type ChaosVerdict } from "./report.js";
@@ -35,8 +35,8 @@ export interface ChaosOptions {
   readonly breakFencing: boolean;
   /** Keep the run directory even when the run passed. */
   readonly keepArtifacts: boolean;
-  /** Keeps only some faults of the schedule (tests aim at one property). */
-  readonly faultFilter?: (event: NemesisEvent) => boolean;
+  /** Draw only these kinds of fault (default all). */
+  readonly faultKinds?: readonly FaultKind[];
   readonly log: (line: string) => void;
 }
 
@@ -121,14 +121,14 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
 }
 
 function scheduleOf(options: ChaosOptions): NemesisEvent[] {
-  const all = planNemeses({
+  return planNemeses({
     seed: options.seed,
     durationMs: options.durationSeconds * 1_000,
     nodes: options.nodes,
     workers: options.workers,
     workerLeaseTtlMs: CHAOS_WORKER_LEASE_TTL_MS,
+    ...(options.faultKinds === undefined ? {} : { kinds: options.faultKinds }),
   });
-  return options.faultFilter === undefined ? all : all.filter(options.faultFilter);
 }
 
 async function runAndCheck(

@@ -26,10 +26,10 @@ const SUBMIT_RETRY_MS = 200;
 /** A submission still retrying when the run's time is up gets this much longer. */
 const SUBMIT_OVERRUN_MS = 5_000;
 /** Time between two submissions (drawn in this range). */
-const SUBMIT_GAP_MS_MIN = 1_000;
-const SUBMIT_GAP_MS_MAX = 3_000;
+const SUBMIT_GAP_MS_MIN = 500;
+const SUBMIT_GAP_MS_MAX = 2_000;
 /** Every plan's rows are written in batches of this many, this far apart. */
-const PLAN_OPTIONS: ChaosPlanOptions = { batchRows: 10, batchDelayMs: 15 };
+const PLAN_OPTIONS: ChaosPlanOptions = { batchRows: 10, batchDelayMs: 40 };
 
 /** Submits plans until told to stop. */
 export class PlanWorkload {
@@ -45,11 +45,11 @@ export class PlanWorkload {
     private readonly nowMs: () => number,
   ) {}
 
-  /** Submits a plan every 1–3 s until `untilMs` (run time) or the abort. */
+  /** Submits a plan every 0.5–2 s (enough to keep the workers busy) until `untilMs` (run time) or the abort. */
   async run(untilMs: number, signal: AbortSignal): Promise<void> {
     for (let k = 0; this.nowMs() < untilMs && !signal.aborted; k += 1) {
-      const partitions = 4 + this.prng.nextInt(13);
-      const partitionSize = 20 + this.prng.nextInt(41);
+      const partitions = 8 + this.prng.nextInt(17);
+      const partitionSize = 40 + this.prng.nextInt(61);
       const minId = 1 + this.prng.nextInt(1_000);
       const plan: SubmittedPlan = {
         planId: `chaos-${this.tag}-${k}`,
