@@ -43,6 +43,11 @@ export type Fault =
       readonly follower: number;
       readonly failpoint: Failpoint;
       readonly armAfterMs: number;
+      /**
+       * How long the node stays down before it restarts armed: long enough, for the snapshot
+       * failpoints, to fall behind the leader's log tail and be sent a snapshot; else 0.
+       */
+      readonly downMs: number;
     };
 
 /** One scheduled fault. */
@@ -104,7 +109,7 @@ export function planNemeses(shape: NemesisShape): NemesisEvent[] {
   let atMs = LEAD_IN_MS;
   while (events.length < eventsMax) {
     const fault = drawFault(prng, ids, shape, weights);
-    const durationMs = drawDuration(prng, fault.kind, shape.workerLeaseTtlMs);
+    const durationMs = drawDuration(prng, fault, shape.workerLeaseTtlMs);
     if (atMs + durationMs > shape.durationMs - LEAD_OUT_MS) break;
     events.push({ index: events.length, atMs, durationMs, fault });
     atMs += durationMs + between(prng, 1_000, 3_000);
@@ -143,16 +148,24 @@ function drawFault(
     case "kill-worker":
     case "pause-worker":
       return { kind, slot: prng.nextInt(shape.workers) };
-    case "failpoint":
+    case "failpoint": {
+      const failpoint = FAILPOINTS[prng.nextInt(FAILPOINTS.length)]!;
+      const needsSnapshot = failpoint.includes("snapshot");
       return {
         kind,
-        onLeader: prng.nextInt(2) === 0,
+        // A snapshot is only ever sent to a follower.
+        onLeader: !needsSnapshot && prng.nextInt(2) === 0,
         follower,
-        failpoint: FAILPOINTS[prng.nextInt(FAILPOINTS.length)]!,
-        armAfterMs: between(prng, 200, 1_500),
+        failpoint,
+        armAfterMs: needsSnapshot ? 0 : between(prng, 200, 1_500),
+        downMs: needsSnapshot ? SNAPSHOT_DOWN_MS : 0,
       };
+    }
   }
 }
+
+/** A follower down this long is far enough behind (at tens of entries a second) for a snapshot. */
+const SNAPSHOT_DOWN_MS = 8_000;
 
 function drawKind(prng: Prng, weights: typeof FAULT_WEIGHTS): Kind {
   const total = weights.reduce((sum, [, weight]) => sum + weight, 0);
@@ -164,7 +177,8 @@ function drawKind(prng: Prng, weights: typeof FAULT_WEIGHTS): Kind {
   return weights[0]![0];
 }
 
-function drawDuration(prng: Prng, kind: Kind, workerLeaseTtlMs: number): number {
+function drawDuration(prng: Prng, fault: Fault, workerLeaseTtlMs: number): number {
+  const kind = fault.kind;
   switch (kind) {
     case "pause-worker":
       return workerLeaseTtlMs + between(prng, 1_500, 4_000);
@@ -176,7 +190,7 @@ function drawDuration(prng: Prng, kind: Kind, workerLeaseTtlMs: number): number 
       return between(prng, 1_000, 3_000);
     case "failpoint":
       // A restarted node takes 1–4 s to start (tsx), then arms after armAfterMs.
-      return between(prng, 6_000, 9_000);
+      return (fault.kind === "failpoint" ? fault.downMs : 0) + between(prng, 6_000, 9_000);
     default:
       return between(prng, 2_000, 6_000);
   }
@@ -256,7 +270,7 @@ export function describeEvent(event: NemesisEvent): string {
     case "pause-worker":
       return `${at} ${fault.kind} slot ${fault.slot + 1}`;
     case "failpoint":
-      return `${at} failpoint ${fault.failpoint}@${fault.armAfterMs}ms on ${fault.onLeader ? "leader" : `follower #${fault.follower}`}`;
+      return `${at} failpoint ${fault.failpoint}@${fault.armAfterMs}ms on ${fault.onLeader ? "leader" : `follower #${fault.follower}`} after ${fault.downMs} ms down`;
     default:
       return `${at} ${fault.kind}`;
   }

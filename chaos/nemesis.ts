@@ -53,6 +53,7 @@ export async function runNemeses(
     await sleep(event.atMs - context.nowMs(), context.signal);
     if (context.signal.aborted) break;
     const leaderBefore = context.sampler.leader;
+    const struckAtMs = context.nowMs();
     const targets = await strike(event, context, tally);
     tally.events += 1;
     const line = `${describeEvent(event)} → ${targets}`;
@@ -61,7 +62,7 @@ export async function runNemeses(
     if (takesLeaderAway(event) && leaderBefore !== null) {
       failovers.push(measureFailover(context, leaderBefore.term, tally));
     }
-    await sleep(event.durationMs, context.signal);
+    await sleep(struckAtMs + event.durationMs - context.nowMs(), context.signal);
     await heal(event, context, tally);
   }
   await Promise.all(failovers);
@@ -137,6 +138,7 @@ async function strike(event: NemesisEvent, context: NemesisContext, tally: Nemes
     case "failpoint": {
       const id = fault.onLeader ? leaderId(context) : followerId(context, fault.follower);
       await cluster.killNode(id);
+      await sleep(fault.downMs, context.signal);
       cluster.restartNode(id, `${fault.failpoint}@${fault.armAfterMs}`);
       return id;
     }
