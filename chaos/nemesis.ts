@@ -18,6 +18,8 @@ export interface NemesisContext {
   readonly sampler: StatusSampler;
   /** Ms since the run started (monotonic). */
   readonly nowMs: () => number;
+  /** When (on `nowMs`) the schedule's time 0 is: the cluster has a leader. */
+  readonly startAtMs: number;
   readonly log: (line: string) => void;
   readonly signal: AbortSignal;
 }
@@ -50,7 +52,7 @@ export async function runNemeses(
   };
   const failovers: Promise<void>[] = [];
   for (const event of events) {
-    await sleep(event.atMs - context.nowMs(), context.signal);
+    await sleep(context.startAtMs + event.atMs - context.nowMs(), context.signal);
     if (context.signal.aborted) break;
     const leaderBefore = context.sampler.leader;
     const struckAtMs = context.nowMs();

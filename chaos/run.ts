@@ -139,7 +139,8 @@ async function runAndCheck(
   dir: string,
   signal: AbortSignal,
 ): Promise<ChaosOutcome> {
-  const untilMs = parts.nowMs() + options.durationSeconds * 1_000;
+  const startAtMs = parts.nowMs();
+  const untilMs = startAtMs + options.durationSeconds * 1_000;
   const tag = `${options.seed}`;
   const workload = new PlanWorkload(parts.client, parts.history, prng.fork(), tag, parts.nowMs);
   const probe = new LinearizabilityProbe(
@@ -153,15 +154,18 @@ async function runAndCheck(
     cluster: parts.cluster,
     sampler: parts.sampler,
     nowMs: parts.nowMs,
+    startAtMs,
     log: options.log,
     signal,
   };
+  const ended = (what: string) => () =>
+    options.log(`chaos: ${what} ended at ${((parts.nowMs() - startAtMs) / 1000).toFixed(1)} s`);
   const [tally] = await Promise.all([
-    runNemeses(schedule, context),
-    workload.run(untilMs, signal),
-    probe.run(untilMs, signal),
+    runNemeses(schedule, context).finally(ended("nemesis")),
+    workload.run(untilMs, signal).finally(ended("workload")),
+    probe.run(untilMs, signal).finally(ended("probe")),
   ]);
-  const seconds = Math.round(parts.nowMs() / 1000);
+  const seconds = Math.round((parts.nowMs() - startAtMs) / 1000);
   options.log(`chaos: faults over after ${seconds} s; healing and waiting for completion`);
   parts.cluster.heal();
   await waitForLeader(parts, signal, parts.nowMs());
