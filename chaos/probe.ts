@@ -41,7 +41,8 @@ interface Round {
 export class LinearizabilityProbe {
   rounds = 0;
   completedRounds = 0;
-  private readonly workers: string[] = [];
+  /** The probe's workers still registered (they count as live workers). */
+  readonly workers: string[] = [];
 
   constructor(
     private readonly client: CoordinatorClient,

@@ -175,7 +175,7 @@ async function runAndCheck(
     signal,
   );
   await probe.finish(signal);
-  const input = await gather(parts, workload, signal);
+  const input = await gather(parts, workload, probe.workers, signal);
   await writeFile(path.join(dir, "history.json"), JSON.stringify(parts.history.entries));
   const result = check(input);
   const verdict = verdictOf(options.seed, seconds, result, tally);
@@ -200,12 +200,14 @@ async function runAndCheck(
 async function gather(
   parts: Parts,
   workload: PlanWorkload,
+  probeWorkers: readonly string[],
   signal: AbortSignal,
 ): Promise<CheckInput> {
   const { client, cluster } = parts;
-  const live = new Set(
-    Array.from({ length: cluster.workerSlots }, (_u, slot) => cluster.workerIdOf(slot)),
-  );
+  const live = new Set([
+    ...Array.from({ length: cluster.workerSlots }, (_u, slot) => cluster.workerIdOf(slot)),
+    ...probeWorkers,
+  ]);
   const held = (await allPartitions(client, {})).filter(
     (p) => p.status === "claimed" || p.status === "running",
   );
