@@ -117,10 +117,12 @@ export class ChaosCluster {
     return this.nodes.map((node) => node.url);
   }
 
+  /** How many worker slots there are (a slot keeps its number across restarts). */
   get workerSlots(): number {
     return this.workers.length;
   }
 
+  /** Node `id`'s real HTTP URL. */
   urlOf(id: string): string {
     return this.node(id).url;
   }
@@ -129,16 +131,6 @@ export class ChaosCluster {
   answers(id: string): boolean {
     const node = this.node(id);
     return node.process.running && !node.paused;
-  }
-
-  /** Every process's log file, for the artifacts. */
-  logFiles(): string[] {
-    const workers = this.workers.map((w) => this.workerLog(w.slot));
-    return [...this.nodes.map((n) => n.logFile), ...workers];
-  }
-
-  dataDirs(): string[] {
-    return this.nodes.map((node) => node.dataDir);
   }
 
   /** SIGKILLs node `id` and waits for it to be gone. */
@@ -168,12 +160,14 @@ export class ChaosCluster {
     return this.node(id).process.running;
   }
 
+  /** SIGSTOPs node `id` (a GC-like pause) unless it is down or paused already. */
   pauseNode(id: string): void {
     const node = this.node(id);
     if (node.process.running && !node.paused && this.signal(node.process, "SIGSTOP"))
       node.paused = true;
   }
 
+  /** SIGCONTs node `id` if it is paused. */
   resumeNode(id: string): void {
     const node = this.node(id);
     if (node.paused) this.signal(node.process, "SIGCONT");
@@ -185,6 +179,7 @@ export class ChaosCluster {
     return this.worker(slot).workerId;
   }
 
+  /** SIGKILLs the worker in `slot` (mid-partition, without warning). */
   async killWorker(slot: number): Promise<void> {
     const worker = this.worker(slot);
     if (worker.paused) this.signal(worker.process, "SIGCONT");
@@ -199,6 +194,7 @@ export class ChaosCluster {
     this.startWorker(slot, worker.generation + 1);
   }
 
+  /** SIGSTOPs the worker in `slot`; its lease runs out while it sleeps. */
   pauseWorker(slot: number): void {
     const worker = this.worker(slot);
     if (worker.process.running && !worker.paused && this.signal(worker.process, "SIGSTOP")) {
@@ -206,15 +202,11 @@ export class ChaosCluster {
     }
   }
 
+  /** SIGCONTs the worker in `slot` if it is paused (its late writes must then be fenced). */
   resumeWorker(slot: number): void {
     const worker = this.worker(slot);
     if (worker.paused) this.signal(worker.process, "SIGCONT");
     worker.paused = false;
-  }
-
-  /** Resets every proxied connection (links redial through the proxies). */
-  resetLinks(): void {
-    for (const proxy of this.proxies) proxy.resetConnections();
   }
 
   /** Heals everything: links up, paused processes resumed, stopped nodes and workers started. */

@@ -38,10 +38,12 @@ const PEER_UPGRADE = /^GET \/v1\/raft\/peer[ ?]/;
 export class LinkTable {
   private readonly modes = new Map<string, LinkMode>();
 
+  /** What the link `from`→`to` does now. */
   mode(from: string, to: string): LinkMode {
     return this.modes.get(`${from}>${to}`) ?? UP;
   }
 
+  /** Sets the link `from`→`to` (takes effect on the next bytes or frame). */
   set(from: string, to: string, mode: LinkMode): void {
     if (mode.kind === "up") this.modes.delete(`${from}>${to}`);
     else this.modes.set(`${from}>${to}`, mode);
@@ -100,6 +102,7 @@ export class PeerProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /** Resets every connection and stops listening. */
   async close(): Promise<void> {
     this.resetConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -150,6 +153,7 @@ class Pipe {
     private readonly isRequest: boolean,
   ) {}
 
+  /** Takes a chunk from the source: header bytes, then frames (upgraded) or plain bytes. */
   receive(chunk: Buffer): void {
     if (this.headerDone) return this.afterHeader(chunk);
     this.header += chunk.toString("latin1");

@@ -79,6 +79,7 @@ export class ResourceStore {
     return `http://127.0.0.1:${port}`;
   }
 
+  /** Stops serving and flushes the log file. */
   async close(): Promise<void> {
     const server = this.server;
     if (server !== null) {

@@ -46,6 +46,7 @@ export class StatusSampler {
     return this.latest;
   }
 
+  /** Starts sampling in the background. */
   start(): void {
     this.running = true;
     this.loop = this.run();
