@@ -97,6 +97,7 @@ export class ChaosCluster {
   /** Starts proxies, nodes and workers (it does not wait for a leader). */
   static async start(options: ChaosClusterOptions): Promise<ChaosCluster> {
     const cluster = new ChaosCluster(options);
+    process.on("exit", cluster.killOnExit);
     try {
       await cluster.startNodes();
       for (let slot = 0; slot < options.workers; slot += 1) cluster.startWorker(slot);
@@ -229,10 +230,23 @@ export class ChaosCluster {
 
   /** SIGCONT + SIGKILL to every process still running, then closes the proxies. */
   async destroy(): Promise<void> {
-    const all = [...this.nodes.map((n) => n.process), ...this.workers.map((w) => w.process)];
+    const all = this.children();
     for (const child of all) this.signal(child, "SIGCONT");
     await Promise.all(all.map((child) => child.kill("SIGKILL")));
     await Promise.all(this.proxies.map((proxy) => proxy.close()));
+    process.off("exit", this.killOnExit);
+  }
+
+  /**
+   * If the harness dies without {@link destroy} (an uncaught error), SIGKILL every child by PID
+   * on the way out: a SIGSTOPped child would not notice its parent is gone.
+   */
+  private readonly killOnExit = (): void => {
+    for (const child of this.children()) this.signal(child, "SIGKILL");
+  };
+
+  private children(): ChildProcessNode[] {
+    return [...this.nodes.map((n) => n.process), ...this.workers.map((w) => w.process)];
   }
 
   private async startNodes(): Promise<void> {

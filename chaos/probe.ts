@@ -20,6 +20,11 @@ import type { PartitionInput, PartitionOutput } from "./partition-model.js";
 const ROUND_MS_MAX = 15_000;
 /** Operations one probe worker makes in a round, at most. */
 const STEPS_PER_ROUND_MAX = 300;
+/**
+ * A probe worker leaves its round after this many calls with unknown outcomes: each may take
+ * effect at any later point, so each doubles the orders the checker may have to search.
+ */
+const UNKNOWN_OUTCOMES_PER_WORKER_MAX = 3;
 /** Setup calls (create the plan, register a worker) are retried this many times. */
 const SETUP_ATTEMPTS_MAX = 40;
 const SETUP_RETRY_MS = 250;
@@ -119,8 +124,10 @@ export class LinearizabilityProbe {
   /** One probe worker's loop for a round. */
   private async play(round: Round, workerId: string, deadline: number, signal: AbortSignal) {
     let holding: number | null = null;
+    let unknowns = 0;
     for (let step = 0; step < STEPS_PER_ROUND_MAX; step += 1) {
       if (round.done || this.nowMs() >= deadline || signal.aborted) return;
+      if (unknowns >= UNKNOWN_OUTCOMES_PER_WORKER_MAX) return;
       if (this.prng.nextFloat() < 0.2) await this.read(round, workerId);
       let settled: boolean;
       if (holding === null) {
@@ -128,6 +135,7 @@ export class LinearizabilityProbe {
         if (outcome.kind === "ok" && outcome.value.kind === "granted")
           holding = outcome.value.token;
         settled = outcome.kind !== "unknown";
+        if (!settled) unknowns += 1;
       } else {
         const draw = this.prng.nextFloat();
         const op = draw < 0.6 ? "complete" : draw < 0.85 ? "release" : "stale-complete";
@@ -135,6 +143,7 @@ export class LinearizabilityProbe {
         if (outcome.kind === "ok" && op === "complete") round.done = true;
         if (outcome.kind === "ok" && op === "release") holding = null;
         settled = outcome.kind === "ok" || op === "stale-complete";
+        if (outcome.kind === "unknown") unknowns += 1;
       }
       if (!settled) holding = await this.resync(round, workerId, holding);
       await sleep(10 + this.prng.nextInt(40), signal);
@@ -228,16 +237,20 @@ export class LinearizabilityProbe {
 export function probeOperations(
   entries: readonly HistoryEntry[],
 ): (Operation<PartitionInput, PartitionOutput> & { readonly key: string })[] {
-  return entries
-    .filter((entry) => MODEL_OPS.has(entry.op))
-    .map((entry) => ({
-      key: entry.key,
-      clientId: entry.clientId,
-      input: entry.args as PartitionInput,
-      output: outputOf(entry.outcome),
-      callAtMs: entry.callAtMs,
-      returnAtMs: entry.returnAtMs ?? Infinity,
-    }));
+  return (
+    entries
+      .filter((entry) => MODEL_OPS.has(entry.op))
+      // A read changes nothing: one without an answer constrains nothing, so it is left out.
+      .filter((entry) => entry.op !== "read" || entry.outcome.kind === "ok")
+      .map((entry) => ({
+        key: entry.key,
+        clientId: entry.clientId,
+        input: entry.args as PartitionInput,
+        output: outputOf(entry.outcome),
+        callAtMs: entry.callAtMs,
+        returnAtMs: entry.returnAtMs ?? Infinity,
+      }))
+  );
 }
 
 function outputOf(outcome: Outcome<unknown>): PartitionOutput | undefined {
