@@ -71,7 +71,8 @@ interface Parts {
 
 /**
  * Runs one chaos run and returns its verdict (it does not throw for a violated property).
- * @throws Error when the harness itself cannot work (no leader ever, a port taken), or on abort
+ * @throws Error when the harness itself cannot work (no leader ever, a port taken) or the cluster
+ *   stays unavailable after healing, or on abort; the message names the artifacts directory
  */
 export async function runChaos(options: ChaosOptions, signal: AbortSignal): Promise<ChaosOutcome> {
   const started = performance.now();
@@ -112,6 +113,9 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
     sampler.start();
     await waitForLeader(parts, signal);
     return await runAndCheck(options, parts, schedule, prng, dir, signal);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${message} (artifacts: ${dir})`, { cause: error });
   } finally {
     await parts?.sampler.stop();
     await parts?.client.close();
