@@ -61,7 +61,7 @@ export async function runNemeses(
     const line = `${describeEvent(event)} → ${targets}`;
     tally.struck.push(line);
     context.log(`nemesis ${line}`);
-    if (takesLeaderAway(event) && leaderBefore !== null) {
+    if (leaderBefore !== null && takesLeaderAway(event, leaderBefore.nodeId)) {
       failovers.push(measureFailover(context, leaderBefore.term, tally));
     }
     await sleep(struckAtMs + event.durationMs - context.nowMs(), context.signal);
@@ -71,8 +71,10 @@ export async function runNemeses(
   return tally;
 }
 
-function takesLeaderAway(event: NemesisEvent): boolean {
+/** Whether the fault cuts `leader` off from a majority or stops it (a failover must follow). */
+function takesLeaderAway(event: NemesisEvent, leader: string): boolean {
   const { kind } = event.fault;
+  if (event.fault.kind === "split-minority") return event.fault.minority.includes(leader);
   return (
     kind === "kill-leader" ||
     kind === "pause-leader" ||
