@@ -34,6 +34,7 @@ export type Fault =
       readonly dropProbability: number;
       readonly delayMs: number;
     }
+  /** `slot`: where the search for a worker that is mid-partition starts (at strike time). */
   | { readonly kind: "kill-worker"; readonly slot: number }
   | { readonly kind: "pause-worker"; readonly slot: number }
   | { readonly kind: "kill-all-nodes" }
@@ -268,7 +269,7 @@ export function describeEvent(event: NemesisEvent): string {
       return `${at} flaky lossy(${fault.dropProbability}) [${links(fault.lossy)}] delayed(${fault.delayMs}ms) [${links(fault.delayed)}]`;
     case "kill-worker":
     case "pause-worker":
-      return `${at} ${fault.kind} slot ${fault.slot + 1}`;
+      return `${at} ${fault.kind} slot ${fault.slot + 1} (or the next one mid-partition)`;
     case "failpoint":
       return `${at} failpoint ${fault.failpoint}@${fault.armAfterMs}ms on ${fault.onLeader ? "leader" : `follower #${fault.follower}`} after ${fault.downMs} ms down`;
     default:

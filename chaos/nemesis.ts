@@ -22,7 +22,12 @@ export interface NemesisContext {
   readonly startAtMs: number;
   readonly log: (line: string) => void;
   readonly signal: AbortSignal;
+  /** Whether a worker wrote to the fencing store within `withinMs` (is mid-partition). */
+  readonly wroteRecently: (workerId: string, withinMs: number) => boolean;
 }
+
+/** A worker that wrote this recently is taken to be mid-partition. */
+const MID_PARTITION_MS = 200;
 
 /** What was struck, for the report. */
 export interface NemesisTally {
@@ -107,6 +112,19 @@ function followerId(context: NemesisContext, k: number): string {
   return followers[k % followers.length]!;
 }
 
+/**
+ * The first slot from `drawn` on whose worker is mid-partition (so the kill or pause strikes
+ * work in progress), else `drawn`.
+ */
+function busySlot(context: NemesisContext, drawn: number): number {
+  const slots = context.cluster.workerSlots;
+  for (let i = 0; i < slots; i += 1) {
+    const slot = (drawn + i) % slots;
+    if (context.wroteRecently(context.cluster.workerIdOf(slot), MID_PARTITION_MS)) return slot;
+  }
+  return drawn;
+}
+
 /** Injects the fault; returns the resolved targets as text. */
 async function strike(event: NemesisEvent, context: NemesisContext, tally: NemesisTally) {
   const { cluster } = context;
@@ -132,13 +150,17 @@ async function strike(event: NemesisEvent, context: NemesisContext, tally: Nemes
       tally.leaderKills += 1;
       await Promise.all(cluster.nodeIds.map((id) => cluster.killNode(id)));
       return "all nodes";
-    case "kill-worker":
-      await cluster.killWorker(fault.slot);
-      return cluster.workerIdOf(fault.slot);
-    case "pause-worker":
+    case "kill-worker": {
+      const slot = busySlot(context, fault.slot);
+      await cluster.killWorker(slot);
+      return cluster.workerIdOf(slot);
+    }
+    case "pause-worker": {
+      const slot = busySlot(context, fault.slot);
       tally.pauses += 1;
-      cluster.pauseWorker(fault.slot);
-      return cluster.workerIdOf(fault.slot);
+      cluster.pauseWorker(slot);
+      return cluster.workerIdOf(slot);
+    }
     case "failpoint": {
       const id = fault.onLeader ? leaderId(context) : followerId(context, fault.follower);
       await cluster.killNode(id);
@@ -215,8 +237,10 @@ async function heal(event: NemesisEvent, context: NemesisContext, tally: Nemesis
     }
   }
   if (fault.kind === "kill-worker" || fault.kind === "pause-worker") {
-    cluster.resumeWorker(fault.slot);
-    cluster.restartWorker(fault.slot);
+    for (let slot = 0; slot < cluster.workerSlots; slot += 1) {
+      cluster.resumeWorker(slot);
+      cluster.restartWorker(slot);
+    }
     return;
   }
   cluster.links.healAll();

@@ -8,6 +8,7 @@
  */
 import { createWriteStream, type WriteStream } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
 
 /** One write as the processor sends it: rows `firstId..lastId` of a partition. */
 export interface ResourceWrite {
@@ -43,6 +44,8 @@ const WRITE_BYTES_MAX = 4_096;
 export class ResourceStore {
   readonly log: ResourceRecord[] = [];
   private readonly highest = new Map<string, number>();
+  /** workerId → when (performance.now()) its last write arrived. */
+  private readonly lastWriteAtMs = new Map<string, number>();
   private server: Server | null = null;
   private file: WriteStream | null = null;
 
@@ -56,10 +59,17 @@ export class ResourceStore {
     const accepted = !this.fenced || write.fencingToken >= highestBefore;
     const highestToken = Math.max(highestBefore, write.fencingToken);
     this.highest.set(key, highestToken);
+    this.lastWriteAtMs.set(write.workerId, performance.now());
     const record: ResourceRecord = { ...write, seq: this.log.length, highestBefore, accepted };
     this.log.push(record);
     this.file?.write(`${JSON.stringify(record)}\n`);
     return { accepted, highestToken };
+  }
+
+  /** Whether `workerId` wrote within the last `withinMs` (it is mid-partition). */
+  wroteRecently(workerId: string, withinMs: number): boolean {
+    const at = this.lastWriteAtMs.get(workerId);
+    return at !== undefined && performance.now() - at <= withinMs;
   }
 
   /**

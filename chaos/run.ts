@@ -161,6 +161,8 @@ async function runAndCheck(
     startAtMs,
     log: options.log,
     signal,
+    wroteRecently: (workerId: string, withinMs: number) =>
+      parts.store.wroteRecently(workerId, withinMs),
   };
   const ended = (what: string) => () =>
     options.log(`chaos: ${what} ended at ${((parts.nowMs() - startAtMs) / 1000).toFixed(1)} s`);
