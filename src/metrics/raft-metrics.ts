@@ -10,7 +10,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import { metricsDiskBucketsSeconds } from "../constants.js";
 import type { NodeEvents } from "../node/events.js";
 import type { RaftStatusView } from "../node/service.js";
-import { ElectionTracker } from "./election-tracker.js";
+import { ELECTION_FAILURE_REASONS, ElectionTracker } from "./election-tracker.js";
 import { METRIC_PREFIX } from "./registry.js";
 
 /** What the Raft metrics read from a node. */
@@ -32,6 +32,8 @@ export function attachRaftMetrics(registry: Registry, node: RaftMetricsSource): 
     failure: (reason) => m.electionFailures.inc({ node_id: nodeId, reason }),
   });
   m.electionAttempts.inc({ node_id: nodeId }, 0);
+  for (const reason of ELECTION_FAILURE_REASONS)
+    m.electionFailures.inc({ node_id: nodeId, reason }, 0);
   m.leaderChanges.inc({ node_id: nodeId }, 0);
   m.isLeader.set({ node_id: nodeId }, 0);
   let knownLeader: string | null = null;
