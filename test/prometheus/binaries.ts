@@ -14,10 +14,15 @@ export function requireBinary(name: string, debianPackage: string): string {
   }
 }
 
-/** Runs `binary args…` and returns its output. @throws Error with its output and exit code */
-export function run(binary: string, args: readonly string[], cwd?: string): string {
+/** Runs `binary args…` (in `cwd`, with `input` on stdin) and returns its output. @throws Error with its output and exit code */
+export function run(binary: string, args: readonly string[], cwd?: string, input?: string): string {
   try {
-    return execFileSync(binary, args, { encoding: "utf8", stdio: "pipe", ...(cwd ? { cwd } : {}) });
+    return execFileSync(binary, args, {
+      encoding: "utf8",
+      stdio: "pipe",
+      ...(cwd === undefined ? {} : { cwd }),
+      ...(input === undefined ? {} : { input }),
+    });
   } catch (error) {
     const failed = error as { status?: number; stdout?: string; stderr?: string };
     throw new Error(
