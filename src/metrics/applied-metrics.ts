@@ -10,12 +10,12 @@
  * across leader changes too (an entry whose leader died before applying it goes uncounted).
  * Remembered answers to retried requests (`duplicate`) change nothing and are not counted.
  */
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { metricsRequestBucketsSeconds } from "../constants.js";
 import { commandTypeOf } from "../node/applier.js";
 import type { NodeEventMap, NodeEvents } from "../node/events.js";
 import type { CommandType } from "../state-machine/index.js";
-import { METRIC_PREFIX } from "./registry.js";
+import { metricFactory } from "./factory.js";
 
 /** What the applied-entry metrics read from a node. */
 export interface AppliedMetricsSource {
@@ -93,59 +93,54 @@ function countApplied(m: Metrics, { envelope, result }: NodeEventMap["applied"])
 }
 
 function appliedMetrics(registry: Registry) {
-  const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
-    new Counter<L>({ name: `${METRIC_PREFIX}${name}`, help, labelNames, registers });
+  const f = metricFactory(registry);
   const metrics = {
-    assigned: counter(
+    assigned: f.counter(
       "partitions_assigned_total",
       "Partitions granted to workers by the leader (grants, not distinct partitions; seed metric).",
       [],
     ),
-    assignmentSeconds: new Histogram({
-      name: `${METRIC_PREFIX}partitions_assignment_duration_seconds`,
-      help: "Time for the leader to grant one batch of partitions (AcquirePartitions, proposed to applied; seed metric).",
-      buckets: [...metricsRequestBucketsSeconds],
-      registers,
-    }),
-    completed: counter("partitions_completed_total", "Partitions completed (leader view).", []),
-    failed: counter(
+    assignmentSeconds: f.histogram(
+      "partitions_assignment_duration_seconds",
+      "Time for the leader to grant one batch of partitions (AcquirePartitions, proposed to applied; seed metric).",
+      [],
+      metricsRequestBucketsSeconds,
+    ),
+    completed: f.counter("partitions_completed_total", "Partitions completed (leader view).", []),
+    failed: f.counter(
       "partitions_failed_total",
       "Partitions that failed for good: out of attempts, by report, expiry or preemption (leader view).",
       [],
     ),
-    leaseExpiries: counter(
+    leaseExpiries: f.counter(
       "lease_expiries_total",
       "Leases ended by ExpireLeases: workers expired, and partitions taken back from them (leader view).",
       ["kind"],
     ),
-    preemptions: counter(
+    preemptions: f.counter(
       "preemptions_total",
       "Partitions preempted from their holder (leader view).",
       [],
     ),
-    fenced: counter(
+    fenced: f.counter(
       "fenced_rejections_total",
       "Reports refused for a stale fencing token (a fenced zombie worker), by command (leader view).",
       ["command"],
     ),
-    proposals: counter(
+    proposals: f.counter(
       "raft_proposals_total",
       "Proposals answered by this node, by command type and result (ok, a rejection status or an error code).",
       ["node_id", "command", "result"],
     ),
-    proposalSeconds: new Histogram({
-      name: `${METRIC_PREFIX}raft_proposal_duration_seconds`,
-      help: "Time from propose() to the answer (committed and applied, or refused).",
-      labelNames: ["node_id"] as const,
-      buckets: [...metricsRequestBucketsSeconds],
-      registers,
-    }),
+    proposalSeconds: f.histogram(
+      "raft_proposal_duration_seconds",
+      "Time from propose() to the answer (committed and applied, or refused).",
+      ["node_id"],
+      metricsRequestBucketsSeconds,
+    ),
   };
-  metrics.assigned.inc(0);
-  metrics.completed.inc(0);
-  metrics.failed.inc(0);
-  metrics.preemptions.inc(0);
+  for (const zero of [metrics.assigned, metrics.completed, metrics.failed, metrics.preemptions])
+    zero.inc(0);
   for (const kind of ["worker", "partition"]) metrics.leaseExpiries.inc({ kind }, 0);
   for (const command of FENCED_COMMANDS) metrics.fenced.inc({ command }, 0);
   return metrics;

@@ -6,7 +6,7 @@
  * entry. Only the node that leads exports them; followers export none, so a sum over the
  * cluster counts each partition once.
  */
-import { Gauge, type Registry } from "prom-client";
+import type { Gauge, Registry } from "prom-client";
 import { metricsPlanLabelsMax } from "../constants.js";
 import type { RaftStatusView, ReadConsistency } from "../node/service.js";
 import type { CoordinatorState } from "../state-machine/index.js";
@@ -15,7 +15,7 @@ import {
   summarizeCluster,
   type ClusterSummary,
 } from "./cluster-summary.js";
-import { METRIC_PREFIX } from "./registry.js";
+import { metricFactory } from "./factory.js";
 
 /** What the cluster gauges read from a node. */
 export interface ClusterMetricsSource {
@@ -35,24 +35,14 @@ export function registerClusterMetrics(
     (pending ??= load(node, planLabelsMax).finally(() => {
       pending = null;
     }));
-  const gauge = <L extends string>(
-    name: string,
-    help: string,
-    labelNames: readonly L[],
-    fill: (gauge: Gauge<L>, summary: ClusterSummary) => void,
-  ) =>
-    new Gauge<L>({
-      name: `${METRIC_PREFIX}${name}`,
-      help,
-      labelNames,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        const current = await summary();
-        // A gauge without labels keeps a 0 series after reset(); a follower exports none.
-        if (current !== null) fill(this, current);
-        else if (labelNames.length === 0) this.remove();
-      },
+  const f = metricFactory(registry);
+  const gauge: GaugeFactory = (name, help, labelNames, fill) =>
+    f.gauge(name, help, labelNames, async function () {
+      this.reset();
+      const current = await summary();
+      // A gauge without labels keeps a 0 series after reset(); a follower exports none.
+      if (current !== null) fill(this, current);
+      else if (labelNames.length === 0) this.remove();
     });
   gauge(
     "partitions_total",

@@ -4,9 +4,9 @@
  * The route is fastify's route PATTERN (`/v1/plans/:planId`), or "unmatched" — never the URL,
  * so no plan, partition or request id becomes a label value.
  */
-import { Counter, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { metricsRequestBucketsSeconds } from "../constants.js";
-import { METRIC_PREFIX } from "./registry.js";
+import { metricFactory } from "./factory.js";
 
 /** One served request, as the API reports it (structurally the API's RequestSample). */
 export interface HttpRequestSample {
@@ -18,20 +18,19 @@ export interface HttpRequestSample {
 
 /** Registers the HTTP metrics on `registry`; returns the callback to hand to the API. */
 export function registerHttpMetrics(registry: Registry): (sample: HttpRequestSample) => void {
+  const f = metricFactory(registry);
   const labelNames = ["method", "route", "status"] as const;
-  const requests = new Counter({
-    name: `${METRIC_PREFIX}http_requests_total`,
-    help: "HTTP requests served by this node, by method, route pattern and status code.",
+  const requests = f.counter(
+    "http_requests_total",
+    "HTTP requests served by this node, by method, route pattern and status code.",
     labelNames,
-    registers: [registry],
-  });
-  const seconds = new Histogram({
-    name: `${METRIC_PREFIX}http_request_duration_seconds`,
-    help: "Time to serve an HTTP request (long polls included), by method, route pattern and status code.",
+  );
+  const seconds = f.histogram(
+    "http_request_duration_seconds",
+    "Time to serve an HTTP request (long polls included), by method, route pattern and status code.",
     labelNames,
-    buckets: [...metricsRequestBucketsSeconds, 30],
-    registers: [registry],
-  });
+    [...metricsRequestBucketsSeconds, 30],
+  );
   return ({ route, method, statusCode, durationMs }) => {
     const labels = { method, route, status: String(statusCode) };
     requests.inc(labels);

@@ -4,8 +4,8 @@
  * lag in entries and of the last commit, and the flush, resync, refusal and error counts.
  * Described structurally, so this module needs nothing from src/mirror.
  */
-import { Counter, Gauge, type Registry } from "prom-client";
-import { METRIC_PREFIX } from "./registry.js";
+import type { Registry } from "prom-client";
+import { metricFactory } from "./factory.js";
 
 /** The mirror's figures this module reads (src/mirror's MirrorStats has them all). */
 export interface MirrorStatsView {
@@ -25,30 +25,18 @@ export function registerMirrorMetrics(
   nodeId: string,
   mirror: { stats(): MirrorStatsView },
 ): void {
-  const labelNames = ["node_id"] as const;
-  const registers = [registry];
+  const f = metricFactory(registry);
+  const id = ["node_id"] as const;
   const gauge = (name: string, help: string, read: (stats: MirrorStatsView) => number | null) =>
-    new Gauge({
-      name: `${METRIC_PREFIX}${name}`,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        const value = read(mirror.stats());
-        if (value !== null) this.set({ node_id: nodeId }, value);
-      },
+    f.gauge(name, help, id, function () {
+      this.reset();
+      const value = read(mirror.stats());
+      if (value !== null) this.set({ node_id: nodeId }, value);
     });
   const counter = (name: string, help: string, read: (stats: MirrorStatsView) => number) =>
-    new Counter({
-      name: `${METRIC_PREFIX}${name}`,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        this.inc({ node_id: nodeId }, read(mirror.stats()));
-      },
+    f.counter(name, help, id, function () {
+      this.reset();
+      this.inc({ node_id: nodeId }, read(mirror.stats()));
     });
   gauge(
     "mirror_redis_up",

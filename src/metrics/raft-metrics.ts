@@ -6,12 +6,12 @@
  * contact (etcd-io/raft's tracker.Progress). Every series carries `node_id`; no label takes an
  * unbounded value (message types and roles are closed lists, peers are the configuration).
  */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Counter, Registry } from "prom-client";
 import { metricsDiskBucketsSeconds } from "../constants.js";
 import type { NodeEvents } from "../node/events.js";
 import type { RaftStatusView } from "../node/service.js";
 import { ELECTION_FAILURE_REASONS, ElectionTracker } from "./election-tracker.js";
-import { METRIC_PREFIX } from "./registry.js";
+import { metricFactory, type MetricFactory } from "./factory.js";
 
 /** What the Raft metrics read from a node. */
 export interface RaftMetricsSource {
@@ -77,139 +77,132 @@ export function attachRaftMetrics(registry: Registry, node: RaftMetricsSource): 
 }
 
 function raftMetrics(registry: Registry, node: RaftMetricsSource) {
-  const registers = [registry];
-  const nodeLabel = ["node_id"] as const;
-  const statusGauge = (name: string, help: string, read: (status: RaftStatusView) => number) =>
-    new Gauge({
-      name: `${METRIC_PREFIX}${name}`,
-      help,
-      labelNames: nodeLabel,
-      registers,
-      collect() {
-        this.set({ node_id: node.nodeId }, read(node.raftStatus()));
-      },
+  const f = metricFactory(registry);
+  statusGauges(f, node);
+  peerGauges(f, node);
+  return { ...roleMetrics(f), ...logMetrics(f) };
+}
+
+/** Last log index and snapshot index, read from the Raft status at scrape time. */
+function statusGauges(f: MetricFactory, node: RaftMetricsSource): void {
+  const fromStatus = (name: string, help: string, read: (status: RaftStatusView) => number) =>
+    f.gauge(name, help, ["node_id"], function () {
+      this.set({ node_id: node.nodeId }, read(node.raftStatus()));
     });
-  statusGauge(
+  fromStatus(
     "raft_last_log_index",
     "Index of the last entry in this node's log.",
     (s) => s.lastLogIndex,
   );
-  statusGauge(
+  fromStatus(
     "raft_snapshot_index",
     "Last index covered by this node's snapshot.",
     (s) => s.snapshotIndex,
   );
-  peerGauges(registry, node);
+}
+
+/** Role, elections, term and indexes (fed by role, term and indexes events). */
+function roleMetrics(f: MetricFactory) {
+  const id = ["node_id"] as const;
   return {
-    isLeader: new Gauge({
-      name: `${METRIC_PREFIX}is_leader`,
-      help: "1 when this node is the Raft leader, 0 otherwise (seed metric).",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    electionAttempts: new Counter({
-      name: `${METRIC_PREFIX}leader_election_attempts_total`,
-      help: "Elections this node started (PreVote or vote campaigns; seed metric).",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    electionFailures: new Counter({
-      name: `${METRIC_PREFIX}leader_election_failures_total`,
-      help: "Elections this node started and did not win, by reason (seed metric).",
-      labelNames: ["node_id", "reason"] as const,
-      registers,
-    }),
-    term: new Gauge({
-      name: `${METRIC_PREFIX}raft_term`,
-      help: "This node's durable Raft term (currentTerm).",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    commitIndex: new Gauge({
-      name: `${METRIC_PREFIX}raft_commit_index`,
-      help: "Highest log index this node knows to be committed.",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    appliedIndex: new Gauge({
-      name: `${METRIC_PREFIX}raft_applied_index`,
-      help: "Highest log index applied to this node's state machine (lastApplied).",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    leaderChanges: new Counter({
-      name: `${METRIC_PREFIX}raft_leader_changes_total`,
-      help: "Times this node learned of a new leader (itself included).",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    fsyncSeconds: new Histogram({
-      name: `${METRIC_PREFIX}raft_fsync_duration_seconds`,
-      help: "Duration of one synced LevelDB batch of a Ready (group commit).",
-      labelNames: nodeLabel,
-      buckets: [...metricsDiskBucketsSeconds],
-      registers,
-    }),
-    persistedEntries: new Counter({
-      name: `${METRIC_PREFIX}raft_persisted_entries_total`,
-      help: "Log entries written durably by this node.",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    messages: new Counter({
-      name: `${METRIC_PREFIX}raft_messages_total`,
-      help: "Raft messages sent to or received from peers, by direction and message type.",
-      labelNames: ["node_id", "direction", "type"] as const,
-      registers,
-    }),
-    snapshots: new Counter({
-      name: `${METRIC_PREFIX}raft_snapshots_total`,
-      help: "Snapshots taken locally or installed from the leader.",
-      labelNames: ["node_id", "origin"] as const,
-      registers,
-    }),
-    snapshotBytes: new Gauge({
-      name: `${METRIC_PREFIX}raft_snapshot_bytes`,
-      help: "Size of the last snapshot taken or installed.",
-      labelNames: nodeLabel,
-      registers,
-    }),
-    snapshotSeconds: new Histogram({
-      name: `${METRIC_PREFIX}raft_snapshot_duration_seconds`,
-      help: "Time to take (encode + save) or install (restore) a snapshot.",
-      labelNames: ["node_id", "origin"] as const,
-      buckets: [...metricsDiskBucketsSeconds, 2.5, 5, 10],
-      registers,
-    }),
+    isLeader: f.gauge(
+      "is_leader",
+      "1 when this node is the Raft leader, 0 otherwise (seed metric).",
+      id,
+    ),
+    electionAttempts: f.counter(
+      "leader_election_attempts_total",
+      "Elections this node started (PreVote or vote campaigns; seed metric).",
+      id,
+    ),
+    electionFailures: f.counter(
+      "leader_election_failures_total",
+      "Elections this node started and did not win, by reason (seed metric).",
+      ["node_id", "reason"],
+    ),
+    term: f.gauge("raft_term", "This node's durable Raft term (currentTerm).", id),
+    commitIndex: f.gauge(
+      "raft_commit_index",
+      "Highest log index this node knows to be committed.",
+      id,
+    ),
+    appliedIndex: f.gauge(
+      "raft_applied_index",
+      "Highest log index applied to this node's state machine (lastApplied).",
+      id,
+    ),
+    leaderChanges: f.counter(
+      "raft_leader_changes_total",
+      "Times this node learned of a new leader (itself included).",
+      id,
+    ),
+  };
+}
+
+/** The log's disk writes, messages and snapshots (fed by persist, message, snapshot events). */
+function logMetrics(f: MetricFactory) {
+  const id = ["node_id"] as const;
+  const snapshotBuckets = [...metricsDiskBucketsSeconds, 2.5, 5, 10];
+  return {
+    fsyncSeconds: f.histogram(
+      "raft_fsync_duration_seconds",
+      "Duration of one synced LevelDB batch of a Ready (group commit).",
+      id,
+      metricsDiskBucketsSeconds,
+    ),
+    persistedEntries: f.counter(
+      "raft_persisted_entries_total",
+      "Log entries written durably by this node.",
+      id,
+    ),
+    messages: f.counter(
+      "raft_messages_total",
+      "Raft messages sent to or received from peers, by direction and message type.",
+      ["node_id", "direction", "type"],
+    ),
+    snapshots: f.counter(
+      "raft_snapshots_total",
+      "Snapshots taken locally or installed from the leader.",
+      ["node_id", "origin"],
+    ),
+    snapshotBytes: f.gauge(
+      "raft_snapshot_bytes",
+      "Size of the last snapshot taken or installed.",
+      id,
+    ),
+    snapshotSeconds: f.histogram(
+      "raft_snapshot_duration_seconds",
+      "Time to take (encode + save) or install (restore) a snapshot.",
+      ["node_id", "origin"],
+      snapshotBuckets,
+    ),
   };
 }
 
 /** Per-peer replication, filled on the leader only (followers track no progress). */
-function peerGauges(registry: Registry, node: RaftMetricsSource): void {
+function peerGauges(f: MetricFactory, node: RaftMetricsSource): void {
   const labelNames = ["node_id", "peer"] as const;
   const peersOf = () => node.raftStatus().peers.filter((peer) => peer.id !== node.nodeId);
-  new Gauge({
-    name: `${METRIC_PREFIX}raft_peer_match_index`,
-    help: "On the leader: highest log index known replicated on each peer (matchIndex).",
+  f.gauge(
+    "raft_peer_match_index",
+    "On the leader: highest log index known replicated on each peer (matchIndex).",
     labelNames,
-    registers: [registry],
-    collect() {
+    function () {
       this.reset();
       for (const peer of peersOf())
         this.set({ node_id: node.nodeId, peer: peer.id }, peer.matchIndex);
     },
-  });
-  new Gauge({
-    name: `${METRIC_PREFIX}raft_peer_last_contact_seconds`,
-    help: "On the leader: time since each peer last answered.",
+  );
+  f.gauge(
+    "raft_peer_last_contact_seconds",
+    "On the leader: time since each peer last answered.",
     labelNames,
-    registers: [registry],
-    collect() {
+    function () {
       this.reset();
       for (const peer of peersOf()) {
         if (peer.lastContactMs === null) continue;
         this.set({ node_id: node.nodeId, peer: peer.id }, peer.lastContactMs / 1000);
       }
     },
-  });
+  );
 }

@@ -21,11 +21,12 @@
  */
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { metricsTaskBucketsSeconds } from "../constants.js";
 import type { PartitionRef, WorkerEventSource, WorkerEvents } from "../worker/events.js";
 import type { WorkerStats } from "../worker/worker.js";
-import { METRIC_PREFIX, packageVersion } from "./registry.js";
+import { metricFactory, type MetricFactory } from "./factory.js";
+import { packageVersion } from "./registry.js";
 
 /** The `breaker_name` of the worker's circuit breaker. */
 export const BREAKER_NAME = "partitions";
@@ -130,105 +131,105 @@ function keyOf(ref: PartitionRef): string {
 }
 
 function workerMetrics(registry: Registry, worker: WorkerMetricsSource) {
-  const registers = [registry];
-  const worker_id = ["worker_id"] as const;
-  const name = (suffix: string) => `${METRIC_PREFIX}${suffix}`;
+  const f = metricFactory(registry);
   const id = { worker_id: worker.workerId };
-  const metrics = {
-    heartbeatAt: new Gauge({
-      name: name("node_heartbeat_timestamp_seconds"),
-      help: "Wall time (Unix seconds) of the worker's last acknowledged heartbeat or registration.",
-      labelNames: worker_id,
-      registers,
-    }),
-    heartbeatErrors: new Counter({
-      name: name("node_heartbeat_errors_total"),
-      help: "Heartbeat and registration calls that failed.",
-      labelNames: worker_id,
-      registers,
-    }),
-    info: new Gauge({
-      name: name("node_info"),
-      help: "Always 1; the worker's version, Node.js version and OS in labels.",
-      labelNames: ["worker_id", "version", "node_version", "os_type"] as const,
-      registers,
-    }),
-    windowSize: new Gauge({
-      name: name("node_task_window_size"),
-      help: "Partitions the worker processes in parallel at most (its window).",
-      labelNames: worker_id,
-      registers,
-    }),
-    queueActive: new Gauge({
-      name: name("node_task_queue_active_tasks"),
-      help: "Partitions in the worker's window now.",
-      labelNames: worker_id,
-      registers,
-      collect() {
-        this.set(id, worker.stats().running);
-      },
-    }),
-    activeProcessing: new Gauge({
-      name: name("node_tasks_active_processing"),
-      help: "Partitions handed to the processor and not yet ended.",
-      labelNames: worker_id,
-      registers,
-    }),
-    processed: new Counter({
-      name: name("node_tasks_processed_total"),
-      help: "Partitions this worker completed (accepted by the cluster).",
-      labelNames: worker_id,
-      registers,
-    }),
-    items: new Counter({
-      name: name("node_tasks_processed_items_total"),
-      help: "Items this worker processed in the partitions it completed.",
-      labelNames: worker_id,
-      registers,
-    }),
-    errors: new Counter({
-      name: name("node_tasks_errors_total"),
-      help: "Partitions that ended in error: processor failures (retryable, fatal) and lost leases.",
-      labelNames: ["worker_id", "error_type"] as const,
-      registers,
-    }),
-    processingSeconds: new Histogram({
-      name: name("node_task_processing_duration_seconds"),
-      help: "From a partition's grant to the cluster's acceptance of its completion or failure.",
-      labelNames: worker_id,
-      buckets: [...metricsTaskBucketsSeconds],
-      registers,
-    }),
-    processorSeconds: new Histogram({
-      name: name("node_task_processor_duration_seconds"),
-      help: "The processor's own run on one partition.",
-      labelNames: worker_id,
-      buckets: [...metricsTaskBucketsSeconds],
-      registers,
-    }),
-    breakerState: new Gauge({
-      name: name("node_circuit_breaker_state"),
-      help: "The worker's circuit breaker: 0 closed, 1 open, 2 half-open.",
-      labelNames: ["worker_id", "breaker_name"] as const,
-      registers,
-      collect() {
-        this.set(
-          { ...id, breaker_name: BREAKER_NAME },
-          BREAKER_STATE_VALUES[worker.stats().breaker],
-        );
-      },
-    }),
-    tripped: new Counter({
-      name: name("node_circuit_breaker_tripped_total"),
-      help: "Times the worker's circuit breaker opened.",
-      labelNames: ["worker_id", "breaker_name"] as const,
-      registers,
-    }),
-  };
-  metrics.heartbeatErrors.inc(id, 0);
-  metrics.processed.inc(id, 0);
-  metrics.items.inc(id, 0);
-  metrics.tripped.inc({ ...id, breaker_name: BREAKER_NAME }, 0);
+  const breaker = { ...id, breaker_name: BREAKER_NAME };
+  const metrics = { ...stateMetrics(f, worker, breaker), ...taskMetrics(f) };
+  for (const zero of [metrics.heartbeatErrors, metrics.processed, metrics.items]) zero.inc(id, 0);
+  metrics.tripped.inc(breaker, 0);
   for (const error_type of TASK_ERROR_TYPES) metrics.errors.inc({ ...id, error_type }, 0);
   return metrics;
+}
+
+/** Heartbeats, identity, window and breaker: the worker's state. */
+function stateMetrics(
+  f: MetricFactory,
+  worker: WorkerMetricsSource,
+  breaker: { readonly worker_id: string; readonly breaker_name: string },
+) {
+  const byWorker = ["worker_id"] as const;
+  const byBreaker = ["worker_id", "breaker_name"] as const;
+  const id = { worker_id: worker.workerId };
+  return {
+    heartbeatAt: f.gauge(
+      "node_heartbeat_timestamp_seconds",
+      "Wall time (Unix seconds) of the worker's last acknowledged heartbeat or registration.",
+      byWorker,
+    ),
+    heartbeatErrors: f.counter(
+      "node_heartbeat_errors_total",
+      "Heartbeat and registration calls that failed.",
+      byWorker,
+    ),
+    info: f.gauge(
+      "node_info",
+      "Always 1; the worker's version, Node.js version and OS in labels.",
+      ["worker_id", "version", "node_version", "os_type"],
+    ),
+    windowSize: f.gauge(
+      "node_task_window_size",
+      "Partitions the worker processes in parallel at most.",
+      byWorker,
+    ),
+    queueActive: f.gauge(
+      "node_task_queue_active_tasks",
+      "Partitions in the worker's window now.",
+      byWorker,
+      function () {
+        this.set(id, worker.stats().running);
+      },
+    ),
+    activeProcessing: f.gauge(
+      "node_tasks_active_processing",
+      "Partitions handed to the processor and not yet ended.",
+      byWorker,
+    ),
+    breakerState: f.gauge(
+      "node_circuit_breaker_state",
+      "The worker's circuit breaker: 0 closed, 1 open, 2 half-open.",
+      byBreaker,
+      function () {
+        this.set(breaker, BREAKER_STATE_VALUES[worker.stats().breaker]);
+      },
+    ),
+    tripped: f.counter(
+      "node_circuit_breaker_tripped_total",
+      "Times the worker's circuit breaker opened.",
+      byBreaker,
+    ),
+  };
+}
+
+/** Partitions processed, items, errors and durations. */
+function taskMetrics(f: MetricFactory) {
+  const byWorker = ["worker_id"] as const;
+  return {
+    processed: f.counter(
+      "node_tasks_processed_total",
+      "Partitions this worker completed (accepted by the cluster).",
+      byWorker,
+    ),
+    items: f.counter(
+      "node_tasks_processed_items_total",
+      "Items this worker processed in the partitions it completed.",
+      byWorker,
+    ),
+    errors: f.counter(
+      "node_tasks_errors_total",
+      "Partitions that ended in error: processor failures (retryable, fatal) and lost leases.",
+      ["worker_id", "error_type"],
+    ),
+    processingSeconds: f.histogram(
+      "node_task_processing_duration_seconds",
+      "From a partition's grant to the cluster's acceptance of its completion or failure.",
+      byWorker,
+      metricsTaskBucketsSeconds,
+    ),
+    processorSeconds: f.histogram(
+      "node_task_processor_duration_seconds",
+      "The processor's own run on one partition.",
+      byWorker,
+      metricsTaskBucketsSeconds,
+    ),
+  };
 }

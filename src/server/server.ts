@@ -107,17 +107,13 @@ export async function startServer(
     await store.close();
     throw error;
   }
-  const metricsRegistry = createMetricsRegistry();
-  const nodeMetrics = attachNodeMetrics(metricsRegistry, node);
-  const extraOnRequestDone = options.onRequestDone;
+  const observed = observe(node, options);
+  const metricsRegistry = observed.registry;
   const app = buildApp({
     service: node,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
-    metrics: options.metrics ?? expositionOf(metricsRegistry),
-    onRequestDone: (sample) => {
-      nodeMetrics.onRequestDone(sample);
-      extraOnRequestDone?.(sample);
-    },
+    metrics: observed.metrics,
+    onRequestDone: observed.onRequestDone,
     logger: logger.child({ component: "api" }),
   });
   const server = await serve(app, transport, config.listen).catch(async (error: unknown) => {
@@ -139,7 +135,7 @@ export async function startServer(
   let stopping: Promise<void> | null = null;
   const shutdown = async () => {
     await node.stop();
-    nodeMetrics.detach();
+    observed.detach();
     await mirror?.stop();
     await app.close();
     await closeHttp(server);
@@ -151,6 +147,25 @@ export async function startServer(
     mirror,
     metricsRegistry,
     stop: () => (stopping ??= shutdown()),
+  };
+}
+
+/**
+ * The process's metrics registry with the node's metrics attached (src/metrics), what `/metrics`
+ * serves (the registry, unless the options override it) and the per-request callback.
+ */
+function observe(node: CoordinatorNode, options: ServerOptions) {
+  const registry = createMetricsRegistry();
+  const nodeMetrics = attachNodeMetrics(registry, node);
+  const extra = options.onRequestDone;
+  return {
+    registry,
+    metrics: options.metrics ?? expositionOf(registry),
+    onRequestDone: (sample: RequestSample) => {
+      nodeMetrics.onRequestDone(sample);
+      extra?.(sample);
+    },
+    detach: () => nodeMetrics.detach(),
   };
 }
 
