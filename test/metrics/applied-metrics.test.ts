@@ -3,7 +3,7 @@
 // and lease expiries, and that proposals are counted by command and result with their latency.
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { attachNodeMetrics } from "../../src/metrics/index.js";
+import { attachAppliedMetrics } from "../../src/metrics/applied-metrics.js";
 import { FakeNode } from "./fake-node.js";
 import { seriesOf, valueOf } from "./read-registry.js";
 
@@ -12,8 +12,8 @@ const P = "elk_coordinator_";
 function setup() {
   const registry = new Registry();
   const node = new FakeNode();
-  const metrics = attachNodeMetrics(registry, node, 2);
-  return { registry, node, metrics };
+  attachAppliedMetrics(registry, node);
+  return { registry, node };
 }
 
 describe("the leader's partition counters", () => {

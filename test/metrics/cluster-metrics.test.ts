@@ -2,7 +2,7 @@
 // scrape, and that the plan label is capped: beyond the top plans the rest are summed as "other".
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { attachNodeMetrics } from "../../src/metrics/index.js";
+import { registerClusterMetrics } from "../../src/metrics/cluster-metrics.js";
 import { FakeNode } from "./fake-node.js";
 import { seriesOf } from "./read-registry.js";
 
@@ -11,8 +11,8 @@ const P = "elk_coordinator_";
 function setup() {
   const registry = new Registry();
   const node = new FakeNode();
-  const metrics = attachNodeMetrics(registry, node, 2);
-  return { registry, node, metrics };
+  registerClusterMetrics(registry, node, 2);
+  return { registry, node };
 }
 
 describe("the leader's cluster gauges", () => {

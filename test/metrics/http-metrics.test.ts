@@ -2,35 +2,28 @@
 // status code.
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { attachNodeMetrics } from "../../src/metrics/index.js";
-import { FakeNode } from "./fake-node.js";
+import { registerHttpMetrics } from "../../src/metrics/http-metrics.js";
 import { seriesOf, valueOf } from "./read-registry.js";
 
 const P = "elk_coordinator_";
 
-function setup() {
-  const registry = new Registry();
-  const node = new FakeNode();
-  const metrics = attachNodeMetrics(registry, node, 2);
-  return { registry, node, metrics };
-}
-
 describe("HTTP metrics", () => {
   it("count requests by method, route pattern and status", async () => {
-    const { registry, metrics } = setup();
-    metrics.onRequestDone({
+    const registry = new Registry();
+    const onRequestDone = registerHttpMetrics(registry);
+    onRequestDone({
       route: "/v1/plans/:planId",
       method: "GET",
       statusCode: 200,
       durationMs: 3,
     });
-    metrics.onRequestDone({
+    onRequestDone({
       route: "/v1/plans/:planId",
       method: "GET",
       statusCode: 200,
       durationMs: 5,
     });
-    metrics.onRequestDone({ route: "unmatched", method: "GET", statusCode: 404, durationMs: 1 });
+    onRequestDone({ route: "unmatched", method: "GET", statusCode: 404, durationMs: 1 });
     expect(await seriesOf(registry, `${P}http_requests_total`)).toEqual({
       "method=GET,route=/v1/plans/:planId,status=200": 2,
       "method=GET,route=unmatched,status=404": 1,

@@ -10,8 +10,8 @@ import {
   createMetricsRegistry,
   registerMirrorMetrics,
 } from "../../src/metrics/index.js";
-import { WorkerEventBus } from "../../src/worker/events.js";
 import { FakeNode } from "./fake-node.js";
+import { FakeWorker } from "./fake-worker.js";
 import { catalogueOf } from "./read-registry.js";
 
 const SEED: Record<string, { type: string; labels: string[] }> = {
@@ -124,24 +124,7 @@ function fullRegistry(): Registry {
       refusedTotal: 0,
     }),
   });
-  const bus = new WorkerEventBus(() => undefined);
-  attachWorkerMetrics(
-    registry,
-    {
-      workerId: "w1",
-      on: bus.on.bind(bus),
-      stats: () => ({
-        workerId: "w1",
-        phase: "running",
-        running: 0,
-        completed: 0,
-        failed: 0,
-        breaker: "closed",
-        leaseProvenUntilMs: 0,
-      }),
-    },
-    { windowSize: 4 },
-  );
+  attachWorkerMetrics(registry, new FakeWorker(), { windowSize: 4 });
   return registry;
 }
 

@@ -3,7 +3,7 @@
 // snapshot index and (on the leader) each peer's progress at scrape time.
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { attachNodeMetrics } from "../../src/metrics/index.js";
+import { attachRaftMetrics } from "../../src/metrics/raft-metrics.js";
 import type { NodeId, Term, LogIndex } from "../../src/util/ids.js";
 import { FakeNode } from "./fake-node.js";
 import { seriesOf, valueOf } from "./read-registry.js";
@@ -13,8 +13,8 @@ const P = "elk_coordinator_";
 function setup() {
   const registry = new Registry();
   const node = new FakeNode();
-  const metrics = attachNodeMetrics(registry, node, 2);
-  return { registry, node, metrics };
+  attachRaftMetrics(registry, node);
+  return { registry, node };
 }
 
 describe("Raft metrics", () => {

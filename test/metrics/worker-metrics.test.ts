@@ -5,39 +5,27 @@
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { attachWorkerMetrics } from "../../src/metrics/index.js";
-import { WorkerEventBus } from "../../src/worker/events.js";
 import type { WorkerStats } from "../../src/worker/worker.js";
+import { FakeWorker } from "./fake-worker.js";
 import { seriesOf, valueOf } from "./read-registry.js";
 
 const P = "elk_coordinator_";
 
 function setup() {
   const registry = new Registry();
-  const bus = new WorkerEventBus((event, error) => {
-    throw new Error(`listener of ${event} threw: ${String(error)}`);
-  });
-  let stats: WorkerStats = {
-    workerId: "w1",
-    phase: "running",
-    running: 0,
-    completed: 0,
-    failed: 0,
-    breaker: "closed",
-    leaseProvenUntilMs: 0,
-  };
+  const worker = new FakeWorker();
   const clock = { wallMs: 1_700_000_000_000, monoMs: 0 };
-  const worker = {
-    workerId: "w1",
-    on: bus.on.bind(bus),
-    stats: () => stats,
-  };
   attachWorkerMetrics(registry, worker, {
     windowSize: 4,
     wallClockMs: () => clock.wallMs,
     monotonicMs: () => clock.monoMs,
   });
-  const setStats = (change: Partial<WorkerStats>) => (stats = { ...stats, ...change });
-  return { registry, bus, clock, setStats };
+  return {
+    registry,
+    bus: worker.bus,
+    clock,
+    setStats: (change: Partial<WorkerStats>) => worker.set(change),
+  };
 }
 
 const ref = (partitionId: number, fencingToken = 10) => ({
