@@ -3,8 +3,9 @@
 // leader). Figures (issue 4 "Performance"):
 // - seqP50Ms / seqP99Ms: one Heartbeat at a time (3,000 after a warm-up);
 // - c64PerSec: Heartbeats/s with 64 concurrent clients;
-// - grantsPerSec: partitions granted per second of wall time while 16 workers each acquire up to
-//   64 and complete every one (so one command per grant plus one per batch);
+// - grantsPerSec: partitions granted per second of wall time while 64 workers fill their windows
+//   (1,024 each) in batches of 64 (acquire only); acquireCompletePerSec: the same with every
+//   partition completed (16 workers, batches of 64: one command per partition plus one per batch);
 // - failoverP50Ms: under load, kill -9 the leader and time the first write that succeeds
 //   (through any surviving node), 5 rounds, median; the node is restarted between rounds;
 // - idleCpuPct: the busiest node's CPU over 10 s of an idle cluster (/proc/<pid>/stat).
@@ -12,7 +13,8 @@
 // phase's length (default 5); `ELK_BENCH_CPU_PROF=<dir>` runs the nodes with --cpu-prof into
 // <dir> and skips the failover rounds (a SIGKILLed node writes no profile).
 // Prints diagnostics, then one JSON line:
-// {"seqP50Ms":…,"seqP99Ms":…,"c64PerSec":…,"grantsPerSec":…,"failoverP50Ms":…,"idleCpuPct":…}.
+// {"seqP50Ms":…,"seqP99Ms":…,"c64PerSec":…,"grantsPerSec":…,"acquireCompletePerSec":…,
+//  "failoverP50Ms":…,"idleCpuPct":…}.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -69,8 +71,34 @@ async function concurrentPerSec(client: CoordinatorClient) {
   return { result: Math.round(commands / seconds), commands };
 }
 
+/**
+ * Grants alone: 64 workers (window 1,024 each) acquire in batches of 64 until their windows are
+ * full: 65,536 grants in 1,024 AcquirePartitions commands. Nothing is completed, so the figure is
+ * what batching buys; the cycle below includes the completions.
+ */
 async function grantsPerSec(client: CoordinatorClient) {
-  await client.createPlan({ planId: "big", minId: 0, maxId: 1_999_999, partitionSize: 10 });
+  await client.createPlan({ planId: "grants", minId: 0, maxId: 655_359, partitionSize: 10 });
+  const startedAt = performance.now();
+  const counts = await Promise.all(
+    Array.from({ length: 64 }, async (_, w) => {
+      let held = 0;
+      for (let batch = 0; batch < 16; batch++) {
+        held += (await client.acquire(`w${w}`, { max: 64 })).granted.length;
+      }
+      return held;
+    }),
+  );
+  const grants = counts.reduce((a, b) => a + b, 0);
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  return { result: Math.round(grants / elapsedSeconds), commands: 64 * 16 };
+}
+
+/**
+ * The whole cycle: 16 workers each acquire up to 64 and complete every one (one command per
+ * partition plus one per batch), so completions, not grants, bound it.
+ */
+async function acquireCompletePerSec(client: CoordinatorClient) {
+  await client.createPlan({ planId: "cycle", minId: 0, maxId: 1_999_999, partitionSize: 10 });
   const startedAt = performance.now();
   let commands = 0;
   const counts = await Promise.all(
@@ -218,7 +246,11 @@ try {
   );
   console.log(`64 clients: ${c64PerSec} commands/s`);
   const grants = await withCpuPerCommand(cluster, leader.leaderId, () => grantsPerSec(client));
-  console.log(`grants: ${grants}/s`);
+  console.log(`grants (acquire only, batches of 64): ${grants}/s`);
+  const cycles = await withCpuPerCommand(cluster, leader.leaderId, () =>
+    acquireCompletePerSec(client),
+  );
+  console.log(`acquire + complete: ${cycles} partitions/s`);
   const idle = await idleCpuPct(cluster);
   const failover = profileDir === undefined ? await failoverMs(cluster, client) : [];
   await client.close();
@@ -228,6 +260,7 @@ try {
       seqP99Ms: percentile(seq, 0.99),
       c64PerSec,
       grantsPerSec: grants,
+      acquireCompletePerSec: cycles,
       failoverP50Ms: failover.length === 0 ? null : wholeMs(percentile(failover, 0.5)),
       idleCpuPct: idle,
     }),

@@ -248,6 +248,26 @@ export const mirrorCompletedTtlSecondsMax = 365 * 24 * 3_600;
 /** Apply-time samples kept to measure the mirror's lag in ms (coarsened when full). */
 export const mirrorLagSamplesMax = 10_000;
 
+// ── Metrics (src/metrics, issue 6) ────────────────────────────────────────────────────────
+/**
+ * Plans that get their own `plan` label value in the leader's per-plan metrics (active plans
+ * first, then the newest); every other plan is summed under `plan="other"`, so the label stays
+ * bounded however many plans the cluster holds.
+ */
+export const metricsPlanLabelsMax = 20;
+/** Histogram buckets (seconds) of fsync and other disk writes: 0.5 ms to 1 s. */
+export const metricsDiskBucketsSeconds: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+];
+/** Histogram buckets (seconds) of proposals, assignments and HTTP requests: 1 ms to 10 s. */
+export const metricsRequestBucketsSeconds: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+/** Histogram buckets (seconds) of a partition's processing on a worker: 10 ms to 30 min. */
+export const metricsTaskBucketsSeconds: readonly number[] = [
+  0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800,
+];
+
 assert(heartbeatIntervalTicks < electionTimeoutTicks, "heartbeats must come faster than elections");
 assert(raftAppendBytesMax < peerMessageBytesMax, "an AppendEntries must fit in one peer frame");
 assert(raftAppendBytesMax <= raftInflightBytesMax, "one full AppendEntries fits the window");
@@ -331,3 +351,14 @@ assert(
   breakerHalfOpenProbesMax >= 1 && breakerConsecutiveFailuresMax <= breakerWindowFailuresMax,
   "a breaker probes at least once; the windowed bound is the looser one",
 );
+assert(metricsPlanLabelsMax >= 1, "at least one plan keeps its own label");
+for (const buckets of [
+  metricsDiskBucketsSeconds,
+  metricsRequestBucketsSeconds,
+  metricsTaskBucketsSeconds,
+]) {
+  assert(
+    buckets.every((bound, i) => i === 0 || (buckets[i - 1] ?? 0) < bound),
+    "histogram buckets must increase",
+  );
+}

@@ -34,8 +34,10 @@ export const BOUNDARIES = {
     packages: ["pino"],
     nodeBuiltins: true,
   },
+  // metrics computes the leader's per-plan gauges at scrape time with state-machine's pure
+  // queries, run through the node's stale read, as api does (never raft, never a write).
   metrics: {
-    modules: ["node", "worker", "protocol", ...FOUNDATION],
+    modules: ["node", "worker", "protocol", "state-machine", ...FOUNDATION],
     packages: ["prom-client"],
     nodeBuiltins: true,
   },
@@ -89,8 +91,10 @@ export const BOUNDARIES = {
     nodeBuiltins: true,
   },
   // Client commands use protocol/worker only; `node` and `dev` reach the server through server/.
+  // `worker` is the worker process's composition root: it wires worker metrics and their
+  // `--metrics-listen` endpoint (src/metrics), as server/ does for a node.
   cli: {
-    modules: ["protocol", "worker", "server", ...FOUNDATION],
+    modules: ["protocol", "worker", "server", "metrics", ...FOUNDATION],
     packages: ["commander", "undici", "pino"],
     nodeBuiltins: true,
   },

@@ -7,7 +7,7 @@
  *
  * Embedded mode (the seed's only mode): with `--processor <module>` a worker runs inside the
  * node process, talking to this node's own HTTP API (./worker-command.ts); on a stop signal it
- * drains first, then the node stops.
+ * drains first, then the node stops. Its metrics join the node's on the node's `/metrics`.
  */
 import { Command } from "commander";
 import type { Logger } from "pino";
@@ -127,6 +127,7 @@ function startEmbeddedWorker(
       ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     },
     config.logLevel,
+    server.metricsRegistry,
   );
   started.catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);

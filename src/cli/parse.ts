@@ -30,3 +30,19 @@ export function parseJson(text: string, option: string): unknown {
     throw new UsageError(`${option} must be JSON: ${reason}`);
   }
 }
+
+/**
+ * `host:port` (IPv6 hosts in brackets: `[::1]:9464`); port 0 picks a free one.
+ * @throws UsageError otherwise
+ */
+export function parseHostPort(
+  text: string,
+  option: string,
+): { readonly host: string; readonly port: number } {
+  const match = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[2] ?? NaN);
+  if (match === null || port > 65_535) {
+    throw new UsageError(`${option} must be host:port with a port 0..65535, got "${text}"`);
+  }
+  return { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port };
+}

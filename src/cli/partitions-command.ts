@@ -2,17 +2,11 @@
  * `elk-coordinator partitions --plan ID [--status S] [--worker W] [--limit N]`: the partitions
  * of a plan (or of a worker) as a table, or one JSON page.
  */
-import { Command } from "commander";
+import type { Command } from "commander";
 import { PartitionStatusSchema, type ResponseOf, type ROUTES } from "../protocol/index.js";
-import { addClientOptions, emit, withClient, type ClientFlags } from "./client-options.js";
+import type { ClientFlags } from "./client-options.js";
 import { relativeTime, renderTable, truncate } from "./format.js";
-import {
-  addListingOptions,
-  definedFields,
-  listingQuery,
-  withNextPage,
-  type ListingFlags,
-} from "./listing.js";
+import { definedFields, listingCommand, withNextPage, type ListingFlags } from "./listing.js";
 
 type PartitionPage = ResponseOf<(typeof ROUTES)["listPartitions"]>;
 
@@ -24,19 +18,20 @@ interface PartitionsFlags
 
 /** The `partitions` command. */
 export function partitionsCommand(): Command {
-  const command = new Command("partitions")
-    .description("list partitions by plan and number")
-    .option("--plan <planId>", "only this plan's")
-    .option("--worker <workerId>", "only those this worker holds, completed or failed");
-  addListingOptions(command, PartitionStatusSchema.enum);
-  return addClientOptions(command).action(async (flags: PartitionsFlags) => {
-    const page = await withClient(flags, (client) =>
+  return listingCommand({
+    name: "partitions",
+    description: "list partitions by plan and number",
+    statuses: PartitionStatusSchema.enum,
+    configure: (command) =>
+      command
+        .option("--plan <planId>", "only this plan's")
+        .option("--worker <workerId>", "only those this worker holds, completed or failed"),
+    fetch: (client, flags: PartitionsFlags, paging) =>
       client.listPartitions({
         ...definedFields({ planId: flags.plan, workerId: flags.worker }),
-        ...listingQuery(flags),
+        ...paging,
       }),
-    );
-    emit(flags, page, () => renderPartitionPage(page, Date.now()));
+    render: (page) => renderPartitionPage(page, Date.now()),
   });
 }
 

@@ -17,13 +17,7 @@ import {
   renderTable,
   truncate,
 } from "./format.js";
-import {
-  addListingOptions,
-  definedFields,
-  listingQuery,
-  withNextPage,
-  type ListingFlags,
-} from "./listing.js";
+import { definedFields, listingCommand, withNextPage, type ListingFlags } from "./listing.js";
 import { parseCount, parseJson } from "./parse.js";
 
 type PlanDetail = ResponseOf<(typeof ROUTES)["getPlan"]>;
@@ -107,18 +101,14 @@ interface ListFlags extends ClientFlags, ListingFlags<PlanPage["items"][number][
 }
 
 function listCommand(): Command {
-  const command = new Command("list")
-    .description("list plans by id")
-    .option("--namespace <ns>", "only this namespace");
-  addListingOptions(command, PlanStatusSchema.enum);
-  return addClientOptions(command).action(async (flags: ListFlags) => {
-    const page = await withClient(flags, (client) =>
-      client.listPlans({
-        ...definedFields({ namespace: flags.namespace }),
-        ...listingQuery(flags),
-      }),
-    );
-    emit(flags, page, () => renderPlanPage(page));
+  return listingCommand({
+    name: "list",
+    description: "list plans by id",
+    statuses: PlanStatusSchema.enum,
+    configure: (command) => command.option("--namespace <ns>", "only this namespace"),
+    fetch: (client, flags: ListFlags, paging) =>
+      client.listPlans({ ...definedFields({ namespace: flags.namespace }), ...paging }),
+    render: renderPlanPage,
   });
 }
 

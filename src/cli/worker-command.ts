@@ -3,19 +3,29 @@
  * process — registers, processes up to `--window` partitions in parallel, and on SIGTERM or
  * SIGINT (or the loss of its parent) drains: acquires nothing more, lets running partitions
  * finish within `--drain-timeout-ms`, releases the rest, deregisters and exits 0. A second
- * signal during the drain exits at once (130). Logs are pino JSON lines on stdout.
+ * signal during the drain exits at once (130). Logs are pino JSON lines on stdout. With
+ * `--metrics-listen host:port` it serves its Prometheus metrics (src/metrics) on
+ * `http://host:port/metrics`.
  *
  * {@link startLoggedWorker} is shared with the embedded worker of `elk-coordinator node
  * --processor` (./node-command.ts).
  */
 import { Command, Option } from "commander";
 import { pino, type Logger } from "pino";
+import { windowSizeDefault } from "../constants.js";
+import {
+  attachWorkerMetrics,
+  createMetricsRegistry,
+  expositionOf,
+  startMetricsServer,
+  type MetricsRegistry,
+} from "../metrics/index.js";
 import { LOG_LEVELS, type LogLevel } from "../server/index.js";
 import type { Worker, WorkerOptions } from "../worker/worker.js";
 import { createWorker } from "../worker/worker.js";
 import { DEV_ENDPOINTS, parseEndpoints } from "./client-options.js";
 import { EXIT_INTERRUPTED, EXIT_OK } from "./exit-codes.js";
-import { parseCount } from "./parse.js";
+import { parseCount, parseHostPort } from "./parse.js";
 import { loadProcessorModule } from "./processor-module.js";
 import { onStopSignals } from "./signals.js";
 
@@ -29,6 +39,7 @@ interface WorkerFlags {
   readonly heartbeatIntervalMs?: string;
   readonly leaseTtlMs?: string;
   readonly drainTimeoutMs?: string;
+  readonly metricsListen?: string;
   readonly logLevel: LogLevel;
 }
 
@@ -49,6 +60,11 @@ export function workerCommand(): Command {
     .option("--heartbeat-interval-ms <ms>", "how often it renews its lease (default 2000)")
     .option("--lease-ttl-ms <ms>", "the lease it asks for (default 10000)")
     .option("--drain-timeout-ms <ms>", "on SIGTERM, time for running partitions (default 30000)")
+    .addOption(
+      new Option("--metrics-listen <host:port>", "serve Prometheus metrics on /metrics here").env(
+        "ELK_METRICS_LISTEN",
+      ),
+    )
     .addOption(new Option("--log-level <level>", "log level").choices(LOG_LEVELS).default("info"))
     .action(async (flags: WorkerFlags) => runWorkerCommand(flags));
 }
@@ -60,12 +76,17 @@ async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
   const heartbeatIntervalMs = optional(flags.heartbeatIntervalMs, "--heartbeat-interval-ms");
   const leaseTtlMs = optional(flags.leaseTtlMs, "--lease-ttl-ms");
   const drainTimeoutMs = optional(flags.drainTimeoutMs, "--drain-timeout-ms");
+  const metricsListen =
+    flags.metricsListen === undefined
+      ? undefined
+      : parseHostPort(flags.metricsListen, "--metrics-listen");
+  const windowSize = parseCount(flags.window, "--window", 1);
   const worker = await startLoggedWorker(
     {
       endpoints: parseEndpoints(flags.endpoints),
       processor,
       ...(planner === undefined ? {} : { planner }),
-      windowSize: parseCount(flags.window, "--window", 1),
+      windowSize,
       ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
       ...(flags.workerId === undefined ? {} : { workerId: flags.workerId }),
       ...(flags.apiToken === undefined ? {} : { apiToken: flags.apiToken }),
@@ -74,6 +95,7 @@ async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
       ...(drainTimeoutMs === undefined ? {} : { drainTimeoutMs }),
     },
     flags.logLevel,
+    metricsListen === undefined ? undefined : await serveMetrics(metricsListen),
   );
   onStopSignals({
     stop: (reason) => {
@@ -93,6 +115,16 @@ async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
   });
 }
 
+/**
+ * A registry with the default Node.js metrics, served on `listen` before the worker starts (so
+ * Prometheus sees the process while it registers); the process's exit closes it.
+ */
+async function serveMetrics(listen: { host: string; port: number }): Promise<MetricsRegistry> {
+  const registry = createMetricsRegistry();
+  await startMetricsServer(expositionOf(registry), listen.host, listen.port);
+  return registry;
+}
+
 /** A started worker and its logger. */
 export interface LoggedWorker {
   readonly worker: Worker;
@@ -100,16 +132,21 @@ export interface LoggedWorker {
 }
 
 /**
- * Creates a worker that logs its events with pino at `level`, and starts it (resolves once it
- * is registered).
+ * Creates a worker that logs its events with pino at `level` and, given `metricsRegistry`,
+ * registers its metrics there (src/metrics); then starts it (resolves once it is registered).
  * @throws CoordinatorError when the cluster refuses the registration
  */
 export async function startLoggedWorker(
   options: Omit<WorkerOptions, "logger">,
   level: LogLevel,
+  metricsRegistry?: MetricsRegistry,
 ): Promise<LoggedWorker> {
   const logger = pino({ level });
   const worker = createWorker({ ...options, logger });
+  if (metricsRegistry !== undefined) {
+    const windowSize = options.windowSize ?? windowSizeDefault;
+    attachWorkerMetrics(metricsRegistry, worker, { windowSize });
+  }
   const log = logger.child({ worker: worker.workerId });
   worker.on("registered", (e) => log.info(e, "registered"));
   worker.on("acquired", (e) => log.debug(e, "acquired"));

@@ -2,17 +2,11 @@
  * `elk-coordinator workers [--namespace NS] [--status S]`: the registered workers, what they
  * hold and when their leases end.
  */
-import { Command } from "commander";
+import type { Command } from "commander";
 import { WorkerStatusSchema, type ResponseOf, type ROUTES } from "../protocol/index.js";
-import { addClientOptions, emit, withClient, type ClientFlags } from "./client-options.js";
+import type { ClientFlags } from "./client-options.js";
 import { relativeTime, renderTable, truncate } from "./format.js";
-import {
-  addListingOptions,
-  definedFields,
-  listingQuery,
-  withNextPage,
-  type ListingFlags,
-} from "./listing.js";
+import { definedFields, listingCommand, withNextPage, type ListingFlags } from "./listing.js";
 
 type WorkerPage = ResponseOf<(typeof ROUTES)["listWorkers"]>;
 
@@ -22,18 +16,14 @@ interface WorkersFlags extends ClientFlags, ListingFlags<WorkerPage["items"][num
 
 /** The `workers` command. */
 export function workersCommand(): Command {
-  const command = new Command("workers")
-    .description("list registered workers")
-    .option("--namespace <ns>", "only this namespace");
-  addListingOptions(command, WorkerStatusSchema.enum);
-  return addClientOptions(command).action(async (flags: WorkersFlags) => {
-    const page = await withClient(flags, (client) =>
-      client.listWorkers({
-        ...definedFields({ namespace: flags.namespace }),
-        ...listingQuery(flags),
-      }),
-    );
-    emit(flags, page, () => renderWorkerPage(page, Date.now()));
+  return listingCommand({
+    name: "workers",
+    description: "list registered workers",
+    statuses: WorkerStatusSchema.enum,
+    configure: (command) => command.option("--namespace <ns>", "only this namespace"),
+    fetch: (client, flags: WorkersFlags, paging) =>
+      client.listWorkers({ ...definedFields({ namespace: flags.namespace }), ...paging }),
+    render: (page) => renderWorkerPage(page, Date.now()),
   });
 }
 

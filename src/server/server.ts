@@ -4,6 +4,8 @@
  * node and the HTTP API — and serves the API and the peer links on ONE listening port: a single
  * `node:http` server hands requests to fastify's router and `upgrade` events to the transport.
  * With `--redis-url`, a Redis mirror (src/mirror) follows the node and stops after it.
+ * `/metrics` serves the process's registry (src/metrics): the node's Raft, cluster and HTTP
+ * metrics, the mirror's, and those of an embedded worker registered on it.
  * Only this module listens (STYLE.md §11: `buildApp` never does).
  */
 import { randomInt } from "node:crypto";
@@ -13,8 +15,15 @@ import { performance } from "node:perf_hooks";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp, type MetricsSource, type RequestSample } from "../api/index.js";
+import {
+  attachNodeMetrics,
+  createMetricsRegistry,
+  expositionOf,
+  registerMirrorMetrics,
+  type MetricsRegistry,
+} from "../metrics/index.js";
 import { RedisMirror } from "../mirror/index.js";
-import { nodeConfig } from "../node/config.js";
+import { nodeConfig, type NodeConfig } from "../node/config.js";
 import { CoordinatorNode } from "../node/coordinator-node.js";
 import type { Failpoint } from "../node/failpoints.js";
 import { createNodePeerTransport, type NodePeerTransport } from "../node/peer-transport.js";
@@ -34,9 +43,9 @@ export interface ServerOptions {
    * broken invariant); it has logged why. The process should exit non-zero.
    */
   readonly onFatal: (error: Error) => void;
-  /** What `/metrics` serves (issue 6 plugs prom-client in); default an empty exposition. */
+  /** What `/metrics` serves instead of the process's registry (tests). */
   readonly metrics?: MetricsSource;
-  /** Called once per served request, for the HTTP RED metrics. */
+  /** Also called once per served request (the HTTP RED metrics are fed either way). */
   readonly onRequestDone?: (sample: RequestSample) => void;
 }
 
@@ -49,6 +58,8 @@ export interface RunningServer {
   readonly service: CoordinatorNode;
   /** The Redis mirror next to the node (`--redis-url`), or null; its stats for metrics. */
   readonly mirror: RedisMirror | null;
+  /** The registry `/metrics` serves; an embedded worker registers its metrics on it. */
+  readonly metricsRegistry: MetricsRegistry;
   /**
    * Stops gracefully, once (later calls share the promise): the node hands leadership over,
    * answers what is in flight and closes its store (CoordinatorNode.stop), then the API closes
@@ -75,7 +86,6 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { logger } = options;
   const store = await RaftStore.open(config.dataDir);
-  const failpoints = armFailpoints(config, logger);
   let transport: NodePeerTransport;
   let node: CoordinatorNode;
   try {
@@ -86,10 +96,7 @@ export async function startServer(
       logger: logger.child({ component: "transport" }),
     });
     node = await CoordinatorNode.start({
-      config: nodeConfig(
-        { nodeId: config.nodeId, peers: peerUrls(config.peers), failpoints },
-        config.timings,
-      ),
+      config: nodeConfigOf(config, logger),
       store,
       transport,
       clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
@@ -101,11 +108,13 @@ export async function startServer(
     await store.close();
     throw error;
   }
+  const observed = observe(node, options);
+  const metricsRegistry = observed.registry;
   const app = buildApp({
     service: node,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
-    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
-    ...(options.onRequestDone === undefined ? {} : { onRequestDone: options.onRequestDone }),
+    metrics: observed.metrics,
+    onRequestDone: observed.onRequestDone,
     logger: logger.child({ component: "api" }),
   });
   const server = await serve(app, transport, config.listen).catch(async (error: unknown) => {
@@ -121,11 +130,13 @@ export async function startServer(
           config: config.mirror,
           logger: logger.child({ component: "mirror" }),
         });
+  if (mirror !== null) registerMirrorMetrics(metricsRegistry, config.nodeId, mirror);
   const url = `http://${config.peers.get(config.nodeId) ?? hostPort(config.listen)}`;
   logger.info({ url, listen: hostPort(config.listen), dataDir: config.dataDir }, "listening");
   let stopping: Promise<void> | null = null;
   const shutdown = async () => {
     await node.stop();
+    observed.detach();
     await mirror?.stop();
     await app.close();
     await closeHttp(server);
@@ -135,8 +146,16 @@ export async function startServer(
     nodeId: config.nodeId,
     service: node,
     mirror,
+    metricsRegistry,
     stop: () => (stopping ??= shutdown()),
   };
+}
+
+/** The node's configuration, with the failpoints of ELK_FAILPOINTS armed on their timers. */
+function nodeConfigOf(config: ServerConfig, logger: Logger): NodeConfig {
+  const failpoints = armFailpoints(config, logger);
+  const identity = { nodeId: config.nodeId, peers: peerUrls(config.peers), failpoints };
+  return nodeConfig(identity, config.timings);
 }
 
 /**
@@ -154,6 +173,25 @@ function armFailpoints(config: ServerConfig, logger: Logger): Set<Failpoint> {
     else setTimeout(arm, armAfterMs).unref();
   }
   return armed;
+}
+
+/**
+ * The process's metrics registry with the node's metrics attached (src/metrics), what `/metrics`
+ * serves (the registry, unless the options override it) and the per-request callback.
+ */
+function observe(node: CoordinatorNode, options: ServerOptions) {
+  const registry = createMetricsRegistry();
+  const nodeMetrics = attachNodeMetrics(registry, node);
+  const extra = options.onRequestDone;
+  return {
+    registry,
+    metrics: options.metrics ?? expositionOf(registry),
+    onRequestDone: (sample: RequestSample) => {
+      nodeMetrics.onRequestDone(sample);
+      extra?.(sample);
+    },
+    detach: () => nodeMetrics.detach(),
+  };
 }
 
 /** One HTTP server for both: requests to fastify, upgrades on the peer path to the transport. */

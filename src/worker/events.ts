@@ -30,8 +30,15 @@ export interface WorkerEvents {
   registered: { readonly workerId: string; readonly leaseExpiresAtMs: number };
   /** A heartbeat was acknowledged. */
   heartbeat: { readonly leaseExpiresAtMs: number; readonly heldCount: number };
-  /** A partition was granted and handed to the processor. */
-  acquired: PartitionRef & { readonly minId: number; readonly maxId: number };
+  /**
+   * A partition was granted and handed to the processor; `processedCount` is what earlier
+   * holders had already processed (the processor resumes after it).
+   */
+  acquired: PartitionRef & {
+    readonly minId: number;
+    readonly maxId: number;
+    readonly processedCount: number;
+  };
   /** A checkpoint was accepted by the cluster. */
   progress: PartitionRef & { readonly checkpointId: number; readonly processedCount: number };
   /** A partition was completed and the cluster accepted it. */

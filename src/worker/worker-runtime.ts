@@ -293,7 +293,12 @@ export class WorkerRuntime {
       lostReason: null,
       drained: false,
     };
-    this.events.emit("acquired", { ...refOf(running), minId: grant.minId, maxId: grant.maxId });
+    this.events.emit("acquired", {
+      ...refOf(running),
+      minId: grant.minId,
+      maxId: grant.maxId,
+      processedCount: grant.processedCount,
+    });
     this.window.run(key, running, () => runPartition(this.runner, running));
   }
 

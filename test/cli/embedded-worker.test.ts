@@ -1,5 +1,6 @@
 // Proves embedded mode: `elk-coordinator node --processor <module>` runs a worker inside the
-// node process that registers through the node's own API and processes a plan to completion.
+// node process that registers through the node's own API and processes a plan to completion,
+// its metrics served with the node's.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -44,6 +45,15 @@ describe("node --processor", () => {
         expect.stringMatching(/^n1-worker-\d+$/),
       ]);
       expect(workers.items[0]?.windowSize).toBe(2);
+      // Its metrics join the node's registry, on the node's /metrics.
+      const metrics = await (await fetch(`${cluster.endpoints[0]}/metrics`)).text();
+      expect(metrics).toMatch(
+        /^elk_coordinator_node_tasks_processed_total\{worker_id="n1-worker-\d+"\} 10$/m,
+      );
+      expect(metrics).toMatch(
+        /^elk_coordinator_node_task_window_size\{worker_id="n1-worker-\d+"\} 2$/m,
+      );
+      expect(metrics).toMatch(/^elk_coordinator_is_leader\{node_id="n1"\} 1$/m);
     } finally {
       await client.close();
     }

@@ -1,8 +1,8 @@
-// Proves command-line value parsing: whole numbers with a lower bound and JSON, each mistake a
-// UsageError naming the option.
+// Proves command-line value parsing: whole numbers with a lower bound, JSON and host:port, each
+// mistake a UsageError naming the option.
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/exit-codes.js";
-import { parseCount, parseJson } from "../../src/cli/parse.js";
+import { parseCount, parseHostPort, parseJson } from "../../src/cli/parse.js";
 
 describe("parseCount", () => {
   it("reads decimal whole numbers at or above the bound", () => {
@@ -36,5 +36,28 @@ describe("parseJson", () => {
     expect(parseJson('{"a":[1,2]}', "--options")).toEqual({ a: [1, 2] });
     expect(parseJson("3", "--options")).toBe(3);
     expect(() => parseJson("{a:1}", "--options")).toThrow(/--options must be JSON/);
+  });
+});
+
+describe("parseHostPort", () => {
+  it("reads host:port, bracketed IPv6 hosts and port 0 (a free port)", () => {
+    expect(parseHostPort("127.0.0.1:9464", "--metrics-listen")).toEqual({
+      host: "127.0.0.1",
+      port: 9464,
+    });
+    expect(parseHostPort("[::1]:0", "--metrics-listen")).toEqual({ host: "::1", port: 0 });
+    expect(parseHostPort("worker1:9464", "--metrics-listen")).toEqual({
+      host: "worker1",
+      port: 9464,
+    });
+  });
+
+  it("refuses a missing host or port, a port above 65535 and an unbracketed IPv6 host", () => {
+    for (const text of ["9464", "host:", ":9464", "host:65536", "::1:9464", "host:94a"]) {
+      expect(() => parseHostPort(text, "--metrics-listen"), text).toThrow(UsageError);
+    }
+    expect(() => parseHostPort("x", "--metrics-listen")).toThrow(
+      /--metrics-listen must be host:port/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 // Proves the composition root: one listening port serves the HTTP API (with the metrics source
-// and request callback it is given) and routes upgrades on the peer path to the transport
+// and request callback it is given, the node's metrics in its registry) and routes upgrades on the peer path to the transport
 // (others get 404); a locked data directory or a taken port fails the start with a clear error
 // and leaves nothing open; stop() is idempotent, closes the port and releases the data directory;
 // with --redis-url a mirror follows the node into a real Redis and stops with it; a node process
@@ -117,6 +117,16 @@ describe("a started server", () => {
       method: "GET",
       statusCode: 200,
     });
+  });
+
+  it("keeps the node's metrics, HTTP counts included, in its registry", async () => {
+    const text = await server.metricsRegistry.metrics();
+    expect(text).toMatch(/^elk_coordinator_is_leader\{node_id="n1"\} 1$/m);
+    expect(text).toMatch(
+      /^elk_coordinator_http_requests_total\{method="POST",route="\/v1\/plans",status="201"\} 1$/m,
+    );
+    expect(text).toMatch(/^elk_coordinator_partitions_total 10$/m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
   });
 
   it("hands upgrades on the peer path to the transport and refuses others", async () => {
