@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { clusterSecretBytesMin, mirrorKeyPrefixDefault, nodeIdCharsMax } from "../constants.js";
 import { MirrorConfigError, mirrorConfig, type MirrorConfig } from "../mirror/config.js";
+import { isFailpoint, type Failpoint } from "../node/failpoints.js";
 import {
   DEFAULT_NODE_TIMINGS,
   NodeConfigError,
@@ -45,7 +46,23 @@ export interface ServerConfig {
   readonly timings: NodeTimings;
   /** The Redis mirror (issue 8, docs/REDIS-MIRROR.md), when `--redis-url` is given. */
   readonly mirror?: MirrorConfig;
+  /** Failpoints armed by {@link FAILPOINTS_ENV} (chaos tests only; none in production). */
+  readonly failpoints?: readonly ArmedFailpoint[];
 }
+
+/** A failpoint and when, after the process starts, it is armed. */
+export interface ArmedFailpoint {
+  readonly failpoint: Failpoint;
+  /** Milliseconds after the server started; 0 arms it from the start. */
+  readonly armAfterMs: number;
+}
+
+/**
+ * The environment variable that arms failpoints (issue 7, src/node/failpoints.ts), for chaos
+ * tests only: `name[@armAfterMs],…`, e.g. `crash-after-persist@2000`. It has no flag and no
+ * config-file key on purpose: nobody arms a crash by accident in a config file.
+ */
+export const FAILPOINTS_ENV = "ELK_FAILPOINTS";
 
 /** A configuration that cannot work; the message names the flag, variable or file key. */
 export class ServerConfigError extends Error {
@@ -242,6 +259,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
   const logLevel = parseLogLevel(pick("logLevel"));
   const timings = parseTimings(pick);
   const mirror = parseMirror(pick);
+  const failpoints = parseFailpoints(sources.env[FAILPOINTS_ENV]);
   const config: ServerConfig = {
     nodeId,
     listen,
@@ -252,6 +270,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     logLevel,
     timings,
     ...(mirror === undefined ? {} : { mirror }),
+    ...(failpoints.length === 0 ? {} : { failpoints }),
   };
   checkWithNode(config);
   return config;
@@ -407,6 +426,20 @@ function parseMirror(pick: (key: ServerOptionKey) => Raw | undefined): MirrorCon
     if (error instanceof MirrorConfigError) throw new ServerConfigError(error.message);
     throw error;
   }
+}
+
+/** `crash-before-send,crash-after-persist@2000` → armed failpoints (empty when unset). */
+function parseFailpoints(text: string | undefined): ArmedFailpoint[] {
+  if (text === undefined || text.trim() === "") return [];
+  return text.split(",").map((part) => {
+    const [name = "", after = "0"] = part.trim().split("@");
+    if (!isFailpoint(name) || !/^\d+$/.test(after)) {
+      throw new ServerConfigError(
+        `${FAILPOINTS_ENV}: "${part}" is not name[@armAfterMs] with a known failpoint name`,
+      );
+    }
+    return { failpoint: name, armAfterMs: Number(after) };
+  });
 }
 
 function parseBoolean(raw: Raw): boolean {

@@ -4,6 +4,7 @@
  */
 export {
   CONFIG_FILE_ENV,
+  FAILPOINTS_ENV,
   LOG_LEVELS,
   SERVER_OPTIONS,
   ServerConfigError,
@@ -14,6 +15,7 @@ export {
   resolveServerConfig,
 } from "./config.js";
 export type {
+  ArmedFailpoint,
   ConfigFile,
   ConfigSources,
   ListenAddress,

@@ -23,8 +23,9 @@ import {
   type MetricsRegistry,
 } from "../metrics/index.js";
 import { RedisMirror } from "../mirror/index.js";
-import { nodeConfig } from "../node/config.js";
+import { nodeConfig, type NodeConfig } from "../node/config.js";
 import { CoordinatorNode } from "../node/coordinator-node.js";
+import type { Failpoint } from "../node/failpoints.js";
 import { createNodePeerTransport, type NodePeerTransport } from "../node/peer-transport.js";
 import { RaftStore } from "../storage/raft-store.js";
 import type { NodeId } from "../util/ids.js";
@@ -95,7 +96,7 @@ export async function startServer(
       logger: logger.child({ component: "transport" }),
     });
     node = await CoordinatorNode.start({
-      config: nodeConfig({ nodeId: config.nodeId, peers: peerUrls(config.peers) }, config.timings),
+      config: nodeConfigOf(config, logger),
       store,
       transport,
       clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
@@ -148,6 +149,30 @@ export async function startServer(
     metricsRegistry,
     stop: () => (stopping ??= shutdown()),
   };
+}
+
+/** The node's configuration, with the failpoints of ELK_FAILPOINTS armed on their timers. */
+function nodeConfigOf(config: ServerConfig, logger: Logger): NodeConfig {
+  const failpoints = armFailpoints(config, logger);
+  const identity = { nodeId: config.nodeId, peers: peerUrls(config.peers), failpoints };
+  return nodeConfig(identity, config.timings);
+}
+
+/**
+ * The set of armed failpoints the node's Ready loop consults; each is added when its delay has
+ * passed (the timers do not keep the process alive).
+ */
+function armFailpoints(config: ServerConfig, logger: Logger): Set<Failpoint> {
+  const armed = new Set<Failpoint>();
+  for (const { failpoint, armAfterMs } of config.failpoints ?? []) {
+    const arm = () => {
+      armed.add(failpoint);
+      logger.warn({ failpoint }, "failpoint armed");
+    };
+    if (armAfterMs === 0) arm();
+    else setTimeout(arm, armAfterMs).unref();
+  }
+  return armed;
 }
 
 /**

@@ -239,3 +239,29 @@ describe("the Redis mirror settings (issue 8)", () => {
     ).toMatch(/TTL needs completed partitions/);
   });
 });
+
+describe("failpoints (issue 7, chaos only)", () => {
+  it("arms nothing unless ELK_FAILPOINTS says so", () => {
+    expect(resolve({ flags: BASE }).failpoints).toBeUndefined();
+  });
+
+  it("reads name[@armAfterMs] from ELK_FAILPOINTS only", () => {
+    const config = resolve({
+      flags: BASE,
+      env: { ELK_FAILPOINTS: "crash-before-send, crash-after-persist@2500" },
+    });
+    expect(config.failpoints).toEqual([
+      { failpoint: "crash-before-send", armAfterMs: 0 },
+      { failpoint: "crash-after-persist", armAfterMs: 2500 },
+    ]);
+  });
+
+  it("refuses an unknown failpoint or a malformed delay, naming the variable", () => {
+    expect(failure({ flags: BASE, env: { ELK_FAILPOINTS: "crash-somewhere" } })).toMatch(
+      /ELK_FAILPOINTS: "crash-somewhere"/,
+    );
+    expect(failure({ flags: BASE, env: { ELK_FAILPOINTS: "crash-before-send@soon" } })).toMatch(
+      /ELK_FAILPOINTS/,
+    );
+  });
+});

@@ -2,7 +2,9 @@
 // and request callback it is given, the node's metrics in its registry) and routes upgrades on the peer path to the transport
 // (others get 404); a locked data directory or a taken port fails the start with a clear error
 // and leaves nothing open; stop() is idempotent, closes the port and releases the data directory;
-// with --redis-url a mirror follows the node into a real Redis and stops with it.
+// with --redis-url a mirror follows the node into a real Redis and stops with it; a node process
+// started with ELK_FAILPOINTS dies at the armed failpoint with 137, like a kill -9 (issue 7).
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { createServer, type AddressInfo } from "node:net";
@@ -12,6 +14,7 @@ import { pino } from "pino";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestSample } from "../../src/api/index.js";
+import { cliInvocation } from "../../src/cli/dev-cluster.js";
 import { resolveServerConfig, type ServerConfig } from "../../src/server/config.js";
 import { ListenError, startServer, type RunningServer } from "../../src/server/server.js";
 import { RaftStore } from "../../src/storage/raft-store.js";
@@ -208,4 +211,27 @@ describe("with --redis-url", () => {
       await redisServer.stop();
     }
   });
+});
+
+describe("ELK_FAILPOINTS", () => {
+  it("arms the failpoint it names: the node process dies there with 137, like kill -9", async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), "elk-failpoint-"));
+    const port = await freePort();
+    const { execPath, args } = cliInvocation();
+    const child = spawn(
+      execPath,
+      [...args, "node", "--id", "n1", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir],
+      {
+        env: { ...process.env, ELK_CLUSTER_SECRET: SECRET, ELK_FAILPOINTS: "crash-after-persist" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    await rm(dataDir, { recursive: true, force: true });
+    expect(code).toBe(137);
+    expect(output).toMatch(/"failpoint":"crash-after-persist","msg":"failpoint armed"/);
+    expect(output).toMatch(/failpoint reached: crashing/);
+  }, 30_000);
 });
