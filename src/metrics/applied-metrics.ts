@@ -15,7 +15,7 @@ import { metricsRequestBucketsSeconds } from "../constants.js";
 import { commandTypeOf } from "../node/applier.js";
 import type { NodeEventMap, NodeEvents } from "../node/events.js";
 import type { CommandType } from "../state-machine/index.js";
-import { metricFactory } from "./factory.js";
+import { childrenOf, metricFactory } from "./factory.js";
 
 /** What the applied-entry metrics read from a node. */
 export interface AppliedMetricsSource {
@@ -41,6 +41,8 @@ export function attachAppliedMetrics(registry: Registry, node: AppliedMetricsSou
   const m = appliedMetrics(registry);
   const nodeId = node.nodeId;
   let leaderTerm: number | null = null;
+  const proposals = childrenOf(m.proposals, { node_id: nodeId });
+  const proposalSeconds = m.proposalSeconds.labels({ node_id: nodeId });
   const off = [
     node.events.on("role", ({ role, term }) => {
       leaderTerm = role === "Leader" ? term : null;
@@ -49,8 +51,8 @@ export function attachAppliedMetrics(registry: Registry, node: AppliedMetricsSou
       if (leaderTerm !== null && event.term === leaderTerm) countApplied(m, event);
     }),
     node.events.on("proposal", ({ commandType, outcome, latencyMs }) => {
-      m.proposals.inc({ node_id: nodeId, command: commandType, result: outcome });
-      m.proposalSeconds.observe({ node_id: nodeId }, latencyMs / 1000);
+      proposals({ command: commandType, result: outcome }).inc();
+      proposalSeconds.observe(latencyMs / 1000);
       if (commandType === "AcquirePartitions" && outcome === "ok") {
         m.assignmentSeconds.observe(latencyMs / 1000);
       }

@@ -44,3 +44,25 @@ export function metricFactory(registry: Registry): MetricFactory {
       new Histogram({ name: named(name), help, labelNames, buckets: [...buckets], registers }),
   };
 }
+
+/**
+ * The children of `metric` for the labels `fixed` plus the varying ones, each made once per
+ * distinct combination: prom-client hashes the whole label set on every labelled call, which a
+ * per-message or per-proposal path should not pay. Callers pass the varying labels in one fixed
+ * key order (the cache key is their values in order).
+ */
+export function childrenOf<L extends string, C>(
+  metric: { labels(labels: Partial<Record<L, string | number>>): C },
+  fixed: Partial<Record<L, string>>,
+): (labels: Partial<Record<L, string>>) => C {
+  const children = new Map<string, C>();
+  return (labels) => {
+    const key = Object.values(labels).join("\u0000");
+    let child = children.get(key);
+    if (child === undefined) {
+      child = metric.labels({ ...fixed, ...labels });
+      children.set(key, child);
+    }
+    return child;
+  };
+}

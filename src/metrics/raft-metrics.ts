@@ -6,12 +6,12 @@
  * contact (etcd-io/raft's tracker.Progress). Every series carries `node_id`; no label takes an
  * unbounded value (message types and roles are closed lists, peers are the configuration).
  */
-import type { Counter, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { metricsDiskBucketsSeconds } from "../constants.js";
 import type { NodeEvents } from "../node/events.js";
 import type { RaftStatusView } from "../node/service.js";
 import { ELECTION_FAILURE_REASONS, ElectionTracker } from "./election-tracker.js";
-import { metricFactory, type MetricFactory } from "./factory.js";
+import { childrenOf, metricFactory, type MetricFactory } from "./factory.js";
 
 /** What the Raft metrics read from a node. */
 export interface RaftMetricsSource {
@@ -37,7 +37,9 @@ export function attachRaftMetrics(registry: Registry, node: RaftMetricsSource): 
   m.leaderChanges.inc({ node_id: nodeId }, 0);
   m.isLeader.set({ node_id: nodeId }, 0);
   let knownLeader: string | null = null;
-  const messages = new Map<string, Counter.Internal>();
+  const messages = childrenOf(m.messages, { node_id: nodeId });
+  const fsyncSeconds = m.fsyncSeconds.labels({ node_id: nodeId });
+  const persistedEntries = m.persistedEntries.labels({ node_id: nodeId });
   const off = [
     node.events.on("role", ({ role, leaderId, term }) => {
       m.isLeader.set({ node_id: nodeId }, role === "Leader" ? 1 : 0);
@@ -54,18 +56,10 @@ export function attachRaftMetrics(registry: Registry, node: RaftMetricsSource): 
       m.appliedIndex.set({ node_id: nodeId }, appliedIndex);
     }),
     node.events.on("persist", ({ durationMs, entries }) => {
-      m.fsyncSeconds.observe({ node_id: nodeId }, durationMs / 1000);
-      m.persistedEntries.inc({ node_id: nodeId }, entries);
+      fsyncSeconds.observe(durationMs / 1000);
+      persistedEntries.inc(entries);
     }),
-    node.events.on("message", ({ direction, type }) => {
-      const key = `${direction} ${type}`;
-      let child = messages.get(key);
-      if (child === undefined) {
-        child = m.messages.labels({ node_id: nodeId, direction, type });
-        messages.set(key, child);
-      }
-      child.inc();
-    }),
+    node.events.on("message", ({ direction, type }) => messages({ direction, type }).inc()),
     node.events.on("snapshot", ({ origin, bytes, encodeMs, saveMs, restoreMs }) => {
       m.snapshots.inc({ node_id: nodeId, origin });
       m.snapshotBytes.set({ node_id: nodeId }, bytes);
