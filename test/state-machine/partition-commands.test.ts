@@ -143,7 +143,7 @@ describe("CompletePartition", () => {
     const stale = { type: "CompletePartition", ...report };
     expect(driver.rejects(stale, "not_holder").detail).not.toContain("the plan is");
     for (const grant of grants) driver.ok({ type: "CompletePartition", ...reportOn(grant, "w2") });
-    expect(getPlan(driver.state, "plan").status).toBe("completed");
+    expect(getPlan(driver.state, "plan")?.status).toBe("completed");
     expect(driver.rejects(stale, "not_holder").detail).toContain("the plan is completed");
   });
 
