@@ -4,10 +4,11 @@
 # Run a node:   docker run … elk-coordinator node --id n1 --listen 0.0.0.0:7101 …
 # Run a worker: docker run … elk-coordinator worker --processor examples/steady/processor.js …
 
-FROM node:20-slim AS build
+FROM node:24-slim AS build
 WORKDIR /app
-# classic-level and better-sqlite3 ship prebuilt binaries for linux-x64/arm64 glibc; the
-# toolchain is only a fallback for platforms without one.
+# Node 24 (active LTS) in both stages: the native addons built here (better-sqlite3 against this
+# Node's ABI) run on the same Node. classic-level and msgpackr-extract ship Node-API prebuilds;
+# the toolchain builds better-sqlite3 when no prebuilt binary can be fetched.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
@@ -17,7 +18,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-slim AS runtime
+FROM node:24-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json

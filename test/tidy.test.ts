@@ -1,28 +1,11 @@
 // Proves the tree keeps its shape: imports follow DESIGN.md §2, the deterministic core stays
 // pure, and docs/ERRORS.md documents exactly the codes of src/errors.ts.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { BOUNDARIES, PURE_GLOBALS, boundaryViolation, moduleOf } from "../tools/boundaries.js";
 import { ERROR_CATALOGUE } from "../src/errors.js";
-
-const root = path.resolve(import.meta.dirname, "..");
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return sourceFiles(full);
-    return /\.ts$/.test(name) ? [path.relative(root, full).split(path.sep).join("/")] : [];
-  });
-}
-
-const IMPORT =
-  /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
-
-function importsOf(file: string): string[] {
-  const text = readFileSync(path.join(root, file), "utf8");
-  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? "");
-}
+import { importsOf, resolveFrom, root, sourceFiles } from "./source-graph.js";
 
 const files = sourceFiles(path.join(root, "src"));
 
@@ -36,12 +19,7 @@ describe("module boundaries (DESIGN.md §2)", () => {
   it("no import crosses a boundary", () => {
     const violations = files.flatMap((file) =>
       importsOf(file).flatMap((spec) => {
-        const resolve = (s: string) =>
-          path
-            .relative(root, path.resolve(path.dirname(path.join(root, file)), s))
-            .split(path.sep)
-            .join("/");
-        const why = boundaryViolation(file, spec, resolve);
+        const why = boundaryViolation(file, spec, (s: string) => resolveFrom(file, s));
         return why === undefined ? [] : [`${file}: ${why}`];
       }),
     );

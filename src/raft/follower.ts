@@ -4,7 +4,7 @@
  * assemble its snapshots. Messages reach here from the current term only (src/raft/raft.ts).
  */
 import type { AppendEntries, Heartbeat, InstallSnapshot, Message } from "./messages.js";
-import type { Raft } from "./raft.js";
+import type { RaftCore as Raft } from "./raft-core.js";
 
 /** A follower's step function. */
 export function stepFollower(r: Raft, m: Message): void {

@@ -13,7 +13,7 @@ import type {
   Message,
 } from "./messages.js";
 import type { Progress } from "./progress.js";
-import type { Raft } from "./raft.js";
+import type { RaftCore as Raft } from "./raft-core.js";
 import type { PendingRead } from "./read-only.js";
 import {
   broadcastAppend,

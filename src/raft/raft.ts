@@ -8,8 +8,8 @@
  * (messages, read states) for {@link RawNode} to hand out in a Ready. It never throws on peer
  * input: malformed, stale or unknown-peer messages are dropped.
  *
- * The class's fields are shared with the role modules of src/raft and are not an API; the API
- * is {@link RawNode}.
+ * The class's fields are shared with the role modules of src/raft (as `RaftCore`, raft-core.ts)
+ * and are not an API; the API is {@link RawNode}.
  */
 import { CoordinatorError } from "../errors.js";
 import { assert } from "../util/assert.js";
@@ -21,6 +21,7 @@ import { flushBroadcasts, leaderPersisted, stepLeader, tickLeader } from "./lead
 import { RaftLog } from "./log.js";
 import { isWellFormedMessage } from "./message-checks.js";
 import type { Message, PreVote, RequestVote } from "./messages.js";
+import type { CampaignKind, DeferredRead, Outgoing, RaftCore } from "./raft-core.js";
 import { ReadOnly } from "./read-only.js";
 import type { ReadIndexFailure, ReadState, SoftState } from "./ready.js";
 import { SnapshotAssembly } from "./snapshot-assembly.js";
@@ -29,24 +30,8 @@ import { ProgressTracker } from "./tracker.js";
 import type { Entry, HardState, Role, Snapshot } from "./types.js";
 import { UncommittedTail } from "./uncommitted-tail.js";
 
-/** A message as a role writes it: the sender and (by default) the term are filled in. */
-export type Outgoing = Message extends infer M
-  ? M extends Message
-    ? Omit<M, "from" | "term">
-    : never
-  : never;
-
-/** How an election starts: after a PreVote round, directly, or forced by TimeoutNow. */
-export type CampaignKind = "PreVote" | "Election" | "Transfer";
-
-/** A read waiting for the leader's first commit in its term (thesis §6.4 step 1). */
-export interface DeferredRead {
-  readonly requestId: string;
-  readonly from: NodeId;
-}
-
 /** One node's Raft state machine; see the module comment. Internal to src/raft. */
-export class Raft {
+export class Raft implements RaftCore {
   readonly id: NodeId;
   readonly config: RaftConfig;
   /** `currentTerm` (Raft Figure 2). */

@@ -7,7 +7,7 @@
 import { assert } from "../util/assert.js";
 import { entrySizeBytes } from "./storage.js";
 import type { Progress } from "./progress.js";
-import type { Raft } from "./raft.js";
+import type { RaftCore as Raft } from "./raft-core.js";
 
 /**
  * Sends `pr` the entries after its nextIndex unless its state pauses it; with `sendIfEmpty` an

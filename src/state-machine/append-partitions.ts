@@ -109,14 +109,16 @@ export const appendPartitions: Handler<"AppendPartitions"> = (ctx, command) => {
   if (worker.namespace !== plan.namespace) {
     return reject("not_found", `plan ${plan.planId} is not in namespace ${worker.namespace}`);
   }
-  const problem = leaseProblem(worker, ctx.nowMs) ?? closedPlanProblem(plan);
+  // The planner role is fenced like a partition: its checks come before the plan's status.
+  const problem =
+    leaseProblem(worker, ctx.nowMs) ??
+    plannerProblem(ctx, plan, worker, command.fencingToken) ??
+    closedPlanProblem(plan);
   if (problem !== undefined) return problem;
   if (plan.closed) {
     const what = plan.maxId === null ? "closed" : "static";
     return reject("invalid_state", `plan ${plan.planId} is ${what}`);
   }
-  const refused = plannerProblem(ctx, plan, worker, command.fencingToken);
-  if (refused !== undefined) return refused;
   const ranges = rangesToAdd(plan, command);
   if (isRejected(ranges)) return ranges;
   const plannerToken = takePlannerRole(ctx, plan, worker);

@@ -4,12 +4,16 @@
  *
  * A report is accepted only from the current holder, while its lease lasts, with the current
  * fencing token; checks in precedence order: unknown plan/partition/worker `not_found`, ended
- * lease `lease_expired`, cancelled or completed plan `plan_not_active`, another holder (or none)
- * `not_holder`, an older token `stale_fencing_token`, a checkpoint or count going back
- * `conflict`. A paused plan still accepts reports: pausing stops grants, not work in flight.
+ * lease `lease_expired`, another holder (or none) `not_holder`, an older token
+ * `stale_fencing_token`, a checkpoint or count going back `conflict`. A paused plan still
+ * accepts reports: pausing stops grants, not work in flight.
+ *
+ * A report on a cancelled or completed plan is `not_holder`, never `plan_not_active`: closing a
+ * plan leaves no partition held (cancelling releases them; a plan completes only once every
+ * partition has), so the sender is a stale holder and the fencing check answers first
+ * (docs/state-machine.md). The detail names the plan's status.
  */
 import {
-  closedPlanProblem,
   holds,
   isLive,
   isRejected,
@@ -45,11 +49,13 @@ function reportTarget(ctx: ApplyContext, report: PartitionReport): ReportTarget 
   if (isRejected(ref)) return ref;
   const worker = workerOr(ctx.state, report.workerId);
   if (isRejected(worker)) return worker;
-  const problem = leaseProblem(worker, ctx.nowMs) ?? closedPlanProblem(ref.plan);
+  const problem = leaseProblem(worker, ctx.nowMs);
   if (problem !== undefined) return problem;
   const { plan, index } = ref;
   if (!holds(worker, plan, index)) {
-    return reject("not_holder", `worker ${worker.workerId} does not hold ${describe(ref)}`);
+    const closed = plan.status === "cancelled" || plan.status === "completed";
+    const why = closed ? ` (the plan is ${plan.status})` : "";
+    return reject("not_holder", `worker ${worker.workerId} does not hold ${describe(ref)}${why}`);
   }
   const token = plan.parts.fencingToken[index];
   if (report.fencingToken !== token) {

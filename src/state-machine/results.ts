@@ -16,14 +16,19 @@ import type { CommandType } from "./commands.js";
  * removed or reused. Every rejection status is a code of `src/errors.ts`, so the HTTP layer maps
  * a status to a problem+json `code` without a second table.
  *
+ * The fencing checks (`not_holder`, `stale_fencing_token`) come before the plan's status: the
+ * answer to a worker acting on a partition (or planner role) depends only on what it holds, not
+ * on how far other workers took the plan meanwhile, so a stale holder always learns that it was
+ * fenced (docs/state-machine.md, "Rules in one place").
+ *
  * - `invalid_request`: a field is missing, of the wrong type or out of bounds (or the client
  *   session's sequence number went back).
  * - `not_found`: the plan, partition or worker does not exist (or not in the worker's namespace).
  * - `lease_expired`: the acting worker's lease ran out (or it was expired).
- * - `plan_not_active`: the plan is cancelled or completed (paused, for grants).
- * - `invalid_state`: the plan, partition or worker is in a state that forbids the operation.
  * - `not_holder`: the worker does not hold the partition (or the plan's planner role).
  * - `stale_fencing_token`: the worker holds it, but under a newer token than the one presented.
+ * - `plan_not_active`: the plan is cancelled or completed (paused, for grants).
+ * - `invalid_state`: the plan, partition or worker is in a state that forbids the operation.
  * - `conflict`: the command contradicts what is recorded (a reused planId, a checkpoint going
  *   back, an append not starting at the plan's next id, a preemption of a healthy holder).
  * - `back_pressure`: too much pending work; retry later.
@@ -33,10 +38,10 @@ export const APPLY_STATUSES = [
   "invalid_request",
   "not_found",
   "lease_expired",
-  "plan_not_active",
-  "invalid_state",
   "not_holder",
   "stale_fencing_token",
+  "plan_not_active",
+  "invalid_state",
   "conflict",
   "back_pressure",
 ] as const satisfies readonly ("ok" | ErrorCode)[];

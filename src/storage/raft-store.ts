@@ -16,7 +16,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { ClassicLevel } from "classic-level";
+import type { ClassicLevel } from "classic-level";
 import { storageSnapshotChunkBytesMax } from "../constants.js";
 import type { Entry, HardState, Snapshot } from "../raft/types.js";
 import { assert } from "../util/assert.js";
@@ -24,6 +24,7 @@ import { encodeHardState } from "../wire/raft-codec.js";
 import { BatchPlan, lastIndexOf, type StoredBounds } from "./batch-plan.js";
 import { HARD_STATE_KEY } from "./key-layout.js";
 import { RecordReader, errorText, levelCode } from "./record-reader.js";
+import { importNativeModule } from "./native-module.js";
 import { StorageError, type StorageFailure } from "./storage-error.js";
 
 /** The folder inside the node's data directory that holds the LevelDB files. */
@@ -92,7 +93,9 @@ export class RaftStore {
     const chunkBytes = options.snapshotChunkBytes ?? storageSnapshotChunkBytesMax;
     assert(Number.isSafeInteger(chunkBytes) && chunkBytes > 0, "chunk size must be positive");
     const location = path.join(dataDir, STORE_DIRECTORY);
-    const db: Db = new ClassicLevel(location, { keyEncoding: "view", valueEncoding: "view" });
+    // Imported here, not at the top, so an addon that fails to load is explained (native-module.ts).
+    const level = await importNativeModule("classic-level", () => import("classic-level"));
+    const db: Db = new level.ClassicLevel(location, { keyEncoding: "view", valueEncoding: "view" });
     try {
       await mkdir(location, { recursive: true });
       await db.open();

@@ -21,7 +21,7 @@ import { PlannerHost } from "./planner-host.js";
 import type { PartitionPlanner, Processor } from "./processor.js";
 import { WorkerSessions } from "./sessions.js";
 import { TaskWindow } from "./task-window.js";
-import type { WorkerLogger, WorkerPhase, WorkerSettings, WorkerStats } from "./worker.js";
+import type { WorkerLogger, WorkerPhase, WorkerSettings, WorkerStats } from "./worker-settings.js";
 import { partitionKey } from "./worker-client.js";
 import type { HeldPartition, PartitionGrant, WorkerClient } from "./worker-client.js";
 

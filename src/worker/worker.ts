@@ -35,14 +35,9 @@ import type { WorkerEventSource } from "./events.js";
 import type { PartitionPlanner, Processor } from "./processor.js";
 import { WorkerRuntime } from "./worker-runtime.js";
 import type { WorkerClient } from "./worker-client.js";
+import type { WorkerLogger, WorkerSettings, WorkerStats } from "./worker-settings.js";
 
-/** The least a logger must offer (a pino logger does). */
-export interface WorkerLogger {
-  debug(details: object, message: string): void;
-  info(details: object, message: string): void;
-  warn(details: object, message: string): void;
-  error(details: object, message: string): void;
-}
+export type { WorkerLogger, WorkerPhase, WorkerStats } from "./worker-settings.js";
 
 /** How to build a worker. Durations in ms; defaults from src/constants.ts (DESIGN.md §9). */
 export interface WorkerOptions {
@@ -80,21 +75,6 @@ export interface WorkerOptions {
   readonly random?: () => number;
 }
 
-/** A worker's counters and state. */
-export interface WorkerStats {
-  readonly workerId: string;
-  readonly phase: WorkerPhase;
-  readonly running: number;
-  readonly completed: number;
-  readonly failed: number;
-  readonly breaker: "closed" | "open" | "half-open";
-  /** Local time until which the lease is proven live (-Infinity before registering). */
-  readonly leaseProvenUntilMs: number;
-}
-
-/** created → running (after start) → draining (stop) → stopped. */
-export type WorkerPhase = "created" | "running" | "draining" | "stopped";
-
 /** A worker; see the module comment. */
 export interface Worker extends WorkerEventSource {
   readonly workerId: string;
@@ -110,23 +90,6 @@ export interface Worker extends WorkerEventSource {
    */
   stop(options?: { readonly drainTimeoutMs?: number }): Promise<void>;
   stats(): WorkerStats;
-}
-
-/** The settings of a worker with every default filled in. */
-export interface WorkerSettings {
-  readonly workerId: string;
-  readonly namespace: string;
-  readonly meta: Readonly<Record<string, string | number | boolean>>;
-  readonly windowSize: number;
-  readonly heartbeatIntervalMs: number;
-  readonly leaseTtlMs: number;
-  readonly leaseSafetyMarginMs: number;
-  readonly acquireWaitMs: number;
-  readonly drainTimeoutMs: number;
-  readonly abortSettleMs: number;
-  readonly acquireMax: number;
-  readonly backoffMsMin: number;
-  readonly backoffMsMax: number;
 }
 
 /**

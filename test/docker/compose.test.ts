@@ -1,7 +1,7 @@
 // Proves docker-compose.yml is a valid Compose file for Debian's docker-compose (`config -q`),
 // that it runs three nodes, two workers, Prometheus and Grafana (Redis only in its profile),
 // that Prometheus's scrape targets are those services and ports, that the mounted files exist,
-// and that the Dockerfile is the multi-stage node:20-slim build the compose file expects.
+// and that the Dockerfile is the multi-stage node:24-slim build the compose file expects.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -67,7 +67,7 @@ describe("docker-compose.yml", () => {
       expect(existsSync(source!), source).toBe(true);
     expect(existsSync(path.join("examples", "steady", "processor.js"))).toBe(true);
     const dockerfile = readFileSync("Dockerfile", "utf8");
-    expect(dockerfile.match(/^FROM node:20-slim AS \w+$/gm)).toHaveLength(2);
+    expect(dockerfile.match(/^FROM node:24-slim AS \w+$/gm)).toHaveLength(2);
     expect(dockerfile).toContain("COPY examples/steady ./examples/steady");
     const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { bin: Record<string, string> };
     expect(dockerfile).toContain(`ENTRYPOINT ["node", "${pkg.bin["elk-coordinator"]}"]`);

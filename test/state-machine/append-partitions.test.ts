@@ -162,7 +162,7 @@ describe("AppendPartitions", () => {
     expect(driver.ok(append({ final: true })).planStatus).toBe("completed");
   });
 
-  it("rejections: not_found, lease_expired, plan_not_active, invalid_state", () => {
+  it("rejections: not_found, lease_expired, not_holder, plan_not_active, invalid_state", () => {
     const driver = openPlan();
     driver.ok({ type: "CreatePlan", planId: "static", minId: 0, maxId: 9, partitionSize: 5 });
     driver.ok({ type: "RegisterWorker", workerId: "etl", namespace: "etl" });
@@ -170,8 +170,11 @@ describe("AppendPartitions", () => {
     driver.rejects(append({ workerId: "ghost", upToId: 109 }), "not_found");
     driver.rejects(append({ workerId: "etl", upToId: 109 }), "not_found");
     driver.rejects(append({ planId: "static", upToId: 19 }), "invalid_state");
-    driver.ok(append({ final: true }));
+    const { plannerToken } = driver.ok(append({ final: true }));
     driver.rejects(append({ upToId: 109 }), "plan_not_active");
+    // The planner role ended with the plan: its old token is fenced before the plan's status.
+    driver.rejects(append({ upToId: 109, fencingToken: plannerToken }), "not_holder");
+    driver.rejects(append({ planId: "static", upToId: 19, fencingToken: 1 }), "not_holder");
     driver.ok({ type: "CreatePlan", planId: "log2", minId: 0, openEnded: true, partitionSize: 1 });
     driver.ok({ type: "CancelPlan", planId: "log2" });
     driver.rejects(append({ planId: "log2", upToId: 9 }), "plan_not_active");

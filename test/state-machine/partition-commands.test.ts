@@ -40,10 +40,11 @@ describe.each(REPORTS)("$type rejections", (extra) => {
     driver.rejects({ ...report, ...extra }, "lease_expired");
   });
 
-  it("the plan is cancelled: plan_not_active", () => {
+  it("the plan is cancelled: not_holder (cancelling released it), never plan_not_active", () => {
     const { driver, report } = held();
     driver.ok({ type: "CancelPlan", planId: "plan" });
-    driver.rejects({ ...report, ...extra }, "plan_not_active");
+    const refused = driver.rejects({ ...report, ...extra }, "not_holder");
+    expect(refused.detail).toContain("the plan is cancelled");
   });
 
   it("another worker, or nobody, holds it: not_holder", () => {
@@ -129,6 +130,21 @@ describe("CompletePartition", () => {
       1,
     );
     driver.rejects({ type: "CompletePartition", ...report }, "not_holder");
+  });
+
+  it("a stale holder's completion is not_holder whether or not the plan has completed since", () => {
+    const { driver, report } = held();
+    // Both leases end, partition 0 goes back to pending, and both workers register again.
+    driver.advance(workerLeaseTtlMs);
+    driver.ok({ type: "ExpireLeases", nowMs: driver.nowMs });
+    for (const workerId of ["w1", "w2"]) driver.ok({ type: "RegisterWorker", workerId });
+    const grants = driver.ok({ type: "AcquirePartitions", workerId: "w2", max: 3 }).granted;
+    expect(grants.map((g) => g.partitionId).sort()).toEqual([0, 1, 2]);
+    const stale = { type: "CompletePartition", ...report };
+    expect(driver.rejects(stale, "not_holder").detail).not.toContain("the plan is");
+    for (const grant of grants) driver.ok({ type: "CompletePartition", ...reportOn(grant, "w2") });
+    expect(getPlan(driver.state, "plan")?.status).toBe("completed");
+    expect(driver.rejects(stale, "not_holder").detail).toContain("the plan is completed");
   });
 
   it("refuses a final count below what was reported (conflict)", () => {

@@ -143,7 +143,7 @@ describe("PausePlan, ResumePlan, CancelPlan", () => {
       workerId: "w1",
       fencingToken: grant!.fencingToken,
     };
-    driver.rejects({ type: "CompletePartition", ...report }, "plan_not_active");
+    driver.rejects({ type: "CompletePartition", ...report }, "not_holder");
     for (const type of ["PausePlan", "ResumePlan", "CancelPlan", "RetryFailed"]) {
       driver.rejects({ type, planId: "plan" }, "plan_not_active");
     }

@@ -468,8 +468,7 @@ export class ReferenceModel {
     const w = this.worker(c.workerId);
     if (!w) return rejected("not_found");
     if (!this.live(w)) return rejected("lease_expired");
-    if (plan.status === "cancelled" || plan.status === "completed")
-      return rejected("plan_not_active");
+    // A closed plan holds nothing, so a report on one is answered by the fencing check.
     const p = plan.partitions[c.partitionId]!;
     if (!held(p) || p.workerId !== c.workerId) return rejected("not_holder");
     if (p.fencingToken !== c.fencingToken) return rejected("stale_fencing_token");
@@ -636,9 +635,6 @@ export class ReferenceModel {
     const w = this.worker(c.workerId);
     if (!w || w.namespace !== plan.namespace) return rejected("not_found");
     if (!this.live(w)) return rejected("lease_expired");
-    if (plan.status === "cancelled" || plan.status === "completed")
-      return rejected("plan_not_active");
-    if (plan.closed) return rejected("invalid_state");
     const role = plan.planner;
     const mine = role?.workerId === c.workerId;
     if (c.fencingToken !== undefined) {
@@ -648,6 +644,9 @@ export class ReferenceModel {
       const planner = this.worker(role.workerId);
       if (planner && this.live(planner)) return rejected("not_holder");
     }
+    if (plan.status === "cancelled" || plan.status === "completed")
+      return rejected("plan_not_active");
+    if (plan.closed) return rejected("invalid_state");
     let ranges = [...(c.ranges ?? [])];
     if (c.upToId !== undefined && c.upToId >= plan.nextId) {
       ranges = [];
