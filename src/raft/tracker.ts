@@ -5,13 +5,10 @@
  * them is deterministic.
  */
 import type { LogIndex, NodeId } from "../util/ids.js";
+import { canonicalConfState } from "./conf-change.js";
 import { Progress } from "./progress.js";
 import { hasQuorum, majorityAckedIndex, voteResult, type VoteResult } from "./quorum.js";
 import type { ConfState } from "./types.js";
-
-function sortedUnique(ids: readonly NodeId[]): NodeId[] {
-  return [...new Set(ids)].sort();
-}
 
 /** Members, their replication progress (leader) and votes (candidate). */
 export class ProgressTracker {
@@ -19,6 +16,8 @@ export class ProgressTracker {
   voters: readonly NodeId[] = [];
   /** Non-voting members that receive the log, sorted, disjoint from `voters`. */
   learners: readonly NodeId[] = [];
+  /** The whole configuration (with addresses and removed ids), canonical. */
+  private conf: ConfState = { voters: [], learners: [] };
   /** Per-member progress (the leader's view); empty unless leader. */
   readonly progress = new Map<NodeId, Progress>();
   /** Votes received in the current (pre-)election: granted or rejected. */
@@ -32,16 +31,37 @@ export class ProgressTracker {
     this.setConfState(confState);
   }
 
-  /** Adopts a configuration (at start, or from a snapshot). Duplicates are dropped. */
+  /**
+   * Adopts a configuration (at start, from a snapshot, or from a `Config` entry just appended or
+   * truncated away). Duplicates are dropped. A leader's progress is not touched: see
+   * {@link syncProgress}.
+   */
   setConfState(confState: ConfState): void {
-    this.voters = sortedUnique(confState.voters);
-    const voterSet = new Set(this.voters);
-    this.learners = sortedUnique(confState.learners).filter((id) => !voterSet.has(id));
+    this.conf = canonicalConfState(confState);
+    this.voters = this.conf.voters;
+    this.learners = this.conf.learners;
   }
 
   /** The configuration in canonical form. */
   confState(): ConfState {
-    return { voters: [...this.voters], learners: [...this.learners] };
+    return this.conf;
+  }
+
+  /**
+   * Leader: makes the progress map match the configuration after a change (thesis §4.1): a new
+   * member is probed from `nextIndex`, a promoted learner counts as a voter from now on, a
+   * removed member's progress is dropped (nothing more is sent to it).
+   */
+  syncProgress(nextIndex: LogIndex): void {
+    for (const id of [...this.progress.keys()]) {
+      if (!this.isMember(id)) this.progress.delete(id);
+    }
+    for (const id of [...this.voters, ...this.learners]) {
+      const isLearner = !this.voters.includes(id);
+      const existing = this.progress.get(id);
+      if (existing !== undefined) existing.isLearner = isLearner;
+      else this.progress.set(id, this.newProgress(id, nextIndex, isLearner));
+    }
   }
 
   isVoter(id: NodeId): boolean {
@@ -57,11 +77,12 @@ export class ProgressTracker {
     this.progress.clear();
     for (const id of [...this.voters, ...this.learners].sort()) {
       const isLearner = !this.voters.includes(id);
-      this.progress.set(
-        id,
-        new Progress(id, nextIndex, isLearner, this.inflightMessagesMax, this.inflightBytesMax),
-      );
+      this.progress.set(id, this.newProgress(id, nextIndex, isLearner));
     }
+  }
+
+  private newProgress(id: NodeId, nextIndex: LogIndex, isLearner: boolean): Progress {
+    return new Progress(id, nextIndex, isLearner, this.inflightMessagesMax, this.inflightBytesMax);
   }
 
   /** Drops all progress (not leader). */
@@ -71,7 +92,9 @@ export class ProgressTracker {
 
   /** The progress of every member except `self`, in id order. */
   peers(self: NodeId): Progress[] {
-    return [...this.progress.values()].filter((p) => p.id !== self);
+    return [...this.progress.values()]
+      .filter((p) => p.id !== self)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** The largest index a majority of voters hold (Raft §5.3). */

@@ -294,7 +294,7 @@ describe("round trips", () => {
     const fields = unpackRaw(
       encodeMessage({ type: "TimeoutNow", from: id("a"), to: id("b"), term: 7 }),
     );
-    expect(fields).toEqual([RAFT_WIRE_VERSION, 11, "a", "b", 7]);
+    expect(fields).toEqual([1, 11, "a", "b", 7]);
   });
 });
 
@@ -342,8 +342,11 @@ describe("malformed frames", () => {
 
   it("rejects an unknown version, message type or entry type", () => {
     const m = append();
-    expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[0] = 2)))).message).toMatch(
-      /unsupported frame version 2/,
+    expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[0] = 3)))).message).toMatch(
+      /unsupported frame version 3/,
+    );
+    expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[0] = 0)))).message).toMatch(
+      /unsupported frame version 0/,
     );
     expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[1] = 99)))).message).toMatch(
       /unknown message type code 99/,
