@@ -76,8 +76,9 @@ export function tickLeader(r: Raft): void {
 }
 
 /**
- * Sends the broadcasts queued by proposals, reads, commits and ticks (one per Ready); then a
- * leader whose own removal is committed steps down.
+ * Sends the broadcasts queued by proposals, reads, commits and ticks (one per Ready). Once the
+ * configuration is committed, members it removed are sent nothing more, and a leader it removed
+ * steps down.
  */
 export function flushBroadcasts(r: Raft): void {
   if (r.role !== "Leader") return;
@@ -85,9 +86,9 @@ export function flushBroadcasts(r: Raft): void {
   if (r.heartbeatPending) broadcastHeartbeat(r);
   r.appendPending = false;
   r.heartbeatPending = false;
-  if (!r.tracker.isVoter(r.id) && r.configs.latest().index <= r.log.committed) {
-    stepDownRemoved(r);
-  }
+  if (r.configs.latest().index > r.log.committed) return;
+  r.tracker.dropDeparted();
+  if (!r.tracker.isVoter(r.id)) stepDownRemoved(r);
 }
 
 /**

@@ -128,7 +128,7 @@ export class RawNode {
     const lastIndex = r.log.lastIndex();
     return r.tracker
       .peers(r.id)
-      .filter((pr) => pr.isLearner)
+      .filter((pr) => r.tracker.learners.includes(pr.id))
       .map((pr) => {
         const entriesBehind = lastIndex - pr.matchIndex;
         return {

@@ -47,14 +47,24 @@ export class ProgressTracker {
     return this.conf;
   }
 
+  isVoter(id: NodeId): boolean {
+    return this.voters.includes(id);
+  }
+
+  isMember(id: NodeId): boolean {
+    return this.voters.includes(id) || this.learners.includes(id);
+  }
+
   /**
    * Leader: makes the progress map match the configuration after a change (thesis §4.1): a new
-   * member is probed from `nextIndex`, a promoted learner counts as a voter from now on, a
-   * removed member's progress is dropped (nothing more is sent to it).
+   * member is probed from `nextIndex`, a promoted learner counts as a voter from now on. A
+   * removed member counts for nothing from now on but keeps its progress until the removal
+   * commits ({@link dropDeparted}), so that it receives the entry that removes it and knows to
+   * stop campaigning.
    */
   syncProgress(nextIndex: LogIndex): void {
-    for (const id of [...this.progress.keys()]) {
-      if (!this.isMember(id)) this.progress.delete(id);
+    for (const pr of this.progress.values()) {
+      if (!this.isMember(pr.id)) pr.isLearner = true;
     }
     for (const id of [...this.voters, ...this.learners]) {
       const isLearner = !this.voters.includes(id);
@@ -64,12 +74,11 @@ export class ProgressTracker {
     }
   }
 
-  isVoter(id: NodeId): boolean {
-    return this.voters.includes(id);
-  }
-
-  isMember(id: NodeId): boolean {
-    return this.voters.includes(id) || this.learners.includes(id);
+  /** Leader: forgets removed members once their removal is committed (nothing more is sent). */
+  dropDeparted(): void {
+    for (const id of [...this.progress.keys()]) {
+      if (!this.isMember(id)) this.progress.delete(id);
+    }
   }
 
   /** Fresh progress for every member: nothing known matched, probing from `nextIndex`. */
