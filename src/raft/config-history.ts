@@ -50,7 +50,8 @@ export class ConfigHistory {
     const kept = this.items.filter((item) => item.index < first.index);
     assert(kept.length > 0, () => `entries at ${first.index} replace the committed configuration`);
     for (const e of entries) {
-      if (e.type === "Config") kept.push({ index: e.index, confState: canonicalConfState(e.config) });
+      if (e.type === "Config")
+        kept.push({ index: e.index, confState: canonicalConfState(e.config) });
     }
     const lastCommitted = kept.findLastIndex((item) => item.index <= committed);
     this.items = kept.slice(Math.max(lastCommitted, 0));

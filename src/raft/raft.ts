@@ -28,14 +28,7 @@ import type { ReadIndexFailure, ReadState, SoftState } from "./ready.js";
 import { SnapshotAssembly } from "./snapshot-assembly.js";
 import { entrySizeBytes } from "./storage.js";
 import { ProgressTracker } from "./tracker.js";
-import type {
-  CommandEntry,
-  ConfigEntry,
-  Entry,
-  HardState,
-  Role,
-  Snapshot,
-} from "./types.js";
+import type { CommandEntry, ConfigEntry, Entry, HardState, Role, Snapshot } from "./types.js";
 import { UncommittedTail } from "./uncommitted-tail.js";
 
 /** A message as a role writes it: the sender and (by default) the term are filled in. */
@@ -50,8 +43,7 @@ export type CampaignKind = "PreVote" | "Election" | "Transfer";
 
 /** What a leader appends: an entry without its position. */
 export type EntryContent =
-  | Pick<CommandEntry, "type" | "data">
-  | Pick<ConfigEntry, "type" | "data" | "config">;
+  Pick<CommandEntry, "type" | "data"> | Pick<ConfigEntry, "type" | "data" | "config">;
 
 /** A read waiting for the leader's first commit in its term (thesis §6.4 step 1). */
 export interface DeferredRead {

@@ -125,7 +125,10 @@ describe("promoting a learner", () => {
     addAndCatchUp(c, "1", "4");
     c.proposeConf("1", promote("4"));
     c.stabilize();
-    expect(c.raw("2").configuration()).toMatchObject({ voters: ["1", "2", "3", "4"], learners: [] });
+    expect(c.raw("2").configuration()).toMatchObject({
+      voters: ["1", "2", "3", "4"],
+      learners: [],
+    });
     c.isolate("2");
     c.isolate("3");
     const index = c.propose("1", "needs 3 of 4");
@@ -147,7 +150,12 @@ describe("removing members", () => {
     c.stabilize();
     c.tickAll(2);
     expect(c.raw("3").configuration()).toMatchObject({ voters: ["1", "2"], removed: ["3"] });
-    expect(c.raw("1").status().progress.map((p) => p.id)).toEqual(["2"]);
+    expect(
+      c
+        .raw("1")
+        .status()
+        .progress.map((p) => p.id),
+    ).toEqual(["2"]);
     c.takeTranscript();
     c.propose("1", "after");
     c.tickAll(100);
@@ -223,9 +231,7 @@ describe("when a change may be proposed (thesis §4.1)", () => {
     c.deliver(); // votes out
     c.deliver(); // votes back: 1 leads and has appended its NoOp, not yet committed
     expect(c.raw("1").status().role).toBe("Leader");
-    expect(codeOf(() => c.raw("1").proposeConfChange(remove("3")))).toBe(
-      "config_change_too_early",
-    );
+    expect(codeOf(() => c.raw("1").proposeConfChange(remove("3")))).toBe("config_change_too_early");
     c.stabilize();
     expect(codeOf(() => c.proposeConf("1", remove("3")))).toBeUndefined();
   });
