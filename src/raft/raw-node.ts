@@ -15,8 +15,10 @@ import { CoordinatorError } from "../errors.js";
 import type { LogIndex, NodeId, Term } from "../util/ids.js";
 import type { RaftConfig } from "./config.js";
 import { mostUpToDateVoter, readIndexAsLeader, transferLeadership } from "./leader.js";
+import { applyConfChange } from "./conf-change.js";
 import { configChangeInFlight, proposeConfChange } from "./membership.js";
 import type { Message } from "./messages.js";
+import { hasQuorum } from "./quorum.js";
 import { Raft } from "./raft.js";
 import type {
   ConfigurationStatus,
@@ -138,6 +140,25 @@ export class RawNode {
           caughtUp: entriesBehind <= entriesMax,
         };
       });
+  }
+
+  /**
+   * Leader: whether the voters of the configuration after `change` that this leader heard from
+   * within the last election timeout (itself included, if it stays a voter) form a majority of
+   * them, i.e. whether the cluster would keep a live quorum (the API refuses a change without
+   * one unless forced). False on other roles.
+   * @throws CoordinatorError the refusals of an invalid change, as {@link proposeConfChange}
+   */
+  liveQuorumAfter(change: ConfChange): boolean {
+    const r = this.raft;
+    if (r.role !== "Leader") return false;
+    const next = applyConfChange(r.configs.latest().confState, change);
+    const live = (id: NodeId) => {
+      if (id === r.id) return true;
+      const pr = r.tracker.progress.get(id);
+      return pr !== undefined && pr.ticksSinceContact < r.config.electionTimeoutTicks;
+    };
+    return hasQuorum(next.voters, live);
   }
 
   /**

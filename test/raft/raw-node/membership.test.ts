@@ -205,6 +205,17 @@ describe("removing members", () => {
     expect(c.raw(leader!).configuration()).toMatchObject({ voters: ["2", "3"], removed: ["1"] });
   });
 
+  it("tells whether the configuration after a change keeps a live quorum", () => {
+    const c = started(["1", "2", "3"]);
+    c.crash("3");
+    c.tickAll(12); // more than an election timeout without word from 3
+    expect(c.raw("1").liveQuorumAfter(remove("3"))).toBe(true); // {1, 2}: both live
+    expect(c.raw("1").liveQuorumAfter(remove("2"))).toBe(false); // {1, 3}: 3 is down
+    expect(c.raw("1").liveQuorumAfter(remove("1"))).toBe(false); // {2, 3}: 3 is down
+    expect(codeOf(() => c.raw("1").liveQuorumAfter(remove("9")))).toBe("unknown_member");
+    expect(c.raw("2").liveQuorumAfter(remove("3"))).toBe(false);
+  });
+
   it("refuses to remove the last voter", () => {
     const c = started(["1"]);
     expect(codeOf(() => c.raw("1").proposeConfChange(remove("1")))).toBe("no_voters_left");
