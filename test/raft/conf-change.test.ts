@@ -9,19 +9,10 @@ import { applyConfChange, canonicalConfState, isMemberOf } from "../../src/raft/
 import { majoritySize } from "../../src/raft/quorum.js";
 import type { ConfChange, ConfState } from "../../src/raft/types.js";
 import { asNodeId, type NodeId } from "../../src/util/ids.js";
+import { codeOf } from "./harness.js";
 
 const ids = (...names: string[]) => names.map(asNodeId);
 const three: ConfState = { voters: ids("1", "2", "3"), learners: [] };
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof CoordinatorError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 /** Whether some majority of `a` and some majority of `b` share no voter (brute force). */
 function disjointMajoritiesExist(a: readonly NodeId[], b: readonly NodeId[]): boolean {

@@ -1,6 +1,7 @@
 // An interaction harness for scenario tests: N RawNodes over MemoryStorage, a scripted network
 // (deliver all, deliver some, drop, cut links) and the production loop order per Ready
 // (persist → send → apply → advance), with a transcript of every message sent via describe*.
+import { CoordinatorError } from "../../src/errors.js";
 import { asNodeId, type LogIndex, type NodeId } from "../../src/util/ids.js";
 import { createPrng, type Prng } from "../../src/util/prng.js";
 import { defaultRaftConfig, type RaftConfig } from "../../src/raft/config.js";
@@ -55,6 +56,17 @@ export class TestNode {
     const last = this.storage.lastIndex();
     return this.storage.entries(first, last + 1, Infinity).map((e) => `${e.index}/${e.term}`);
   }
+}
+
+/** The code of the CoordinatorError `action` throws, or undefined if it returns. */
+export function codeOf(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof CoordinatorError) return error.code;
+    throw error;
+  }
+  return undefined;
 }
 
 /** Builds entries `index/term` with a one-byte payload (a NoOp-free log for initial states). */

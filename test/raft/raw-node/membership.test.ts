@@ -4,10 +4,9 @@
 // in flight at a time; configurations take effect on append, roll back on truncation, survive a
 // restart and travel in snapshots; 1-, 3- and 5-voter clusters grow and shrink.
 import { describe, expect, it } from "vitest";
-import { CoordinatorError } from "../../../src/errors.js";
 import type { ConfChange } from "../../../src/raft/types.js";
 import { asNodeId } from "../../../src/util/ids.js";
-import { Cluster, type ClusterOptions } from "../harness.js";
+import { Cluster, codeOf, type ClusterOptions } from "../harness.js";
 
 const id = asNodeId;
 const addLearner = (n: string): ConfChange => ({
@@ -17,16 +16,6 @@ const addLearner = (n: string): ConfChange => ({
 });
 const promote = (n: string): ConfChange => ({ type: "PromoteLearner", id: id(n) });
 const remove = (n: string): ConfChange => ({ type: "RemoveMember", id: id(n) });
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof CoordinatorError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 /** A cluster of `ids` with `leader` elected and its NoOp committed everywhere. */
 function started(ids: string[], leader = "1", options: ClusterOptions = {}): Cluster {
