@@ -6,7 +6,7 @@
  *
  * Pure and deterministic: time is `tick()`, randomness is the injected Prng, output is queued
  * (messages, read states) for {@link RawNode} to hand out in a Ready. It never throws on peer
- * input: malformed, stale or unknown-peer messages are dropped.
+ * input: malformed or stale messages are dropped.
  *
  * The class's fields are shared with the role modules of src/raft and are not an API; the API
  * is {@link RawNode}.

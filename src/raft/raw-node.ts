@@ -77,8 +77,9 @@ export class RawNode {
   }
 
   /**
-   * A message from a peer (`message.to` is this node). Malformed messages, messages from
-   * unknown peers and stale-term messages are ignored; never throws for peer input.
+   * A message from a peer (`message.to` is this node). Malformed and stale-term messages are
+   * ignored; a sender outside the configuration is heard, but its answers count for nothing
+   * (docs/MEMBERSHIP.md §9). Never throws for peer input.
    */
   step(message: Message): void {
     this.raft.step(message);
