@@ -47,6 +47,8 @@ export class ConfigHistory {
     const first = entries[0];
     if (first === undefined) return false;
     const before = this.latest();
+    // The common case, on every append: no configuration added and none truncated away.
+    if (first.index > before.index && !entries.some((e) => e.type === "Config")) return false;
     const kept = this.items.filter((item) => item.index < first.index);
     assert(kept.length > 0, () => `entries at ${first.index} replace the committed configuration`);
     for (const e of entries) {

@@ -72,10 +72,15 @@ export class ProgressTracker {
       if (existing !== undefined) existing.isLearner = isLearner;
       else this.progress.set(id, this.newProgress(id, nextIndex, isLearner));
     }
+    // Keep the map in id order, so that every walk over it stays deterministic and sorted.
+    const sorted = [...this.progress.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.progress.clear();
+    for (const pr of sorted) this.progress.set(pr.id, pr);
   }
 
   /** Leader: forgets removed members once their removal is committed (nothing more is sent). */
   dropDeparted(): void {
+    if (this.progress.size <= this.voters.length + this.learners.length) return;
     for (const id of [...this.progress.keys()]) {
       if (!this.isMember(id)) this.progress.delete(id);
     }
@@ -101,9 +106,7 @@ export class ProgressTracker {
 
   /** The progress of every member except `self`, in id order. */
   peers(self: NodeId): Progress[] {
-    return [...this.progress.values()]
-      .filter((p) => p.id !== self)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...this.progress.values()].filter((p) => p.id !== self);
   }
 
   /** The largest index a majority of voters hold (Raft §5.3). */
