@@ -72,6 +72,21 @@ export const readRequestIdCharsMax = 128;
 export const raftEntriesPerMessageMax = 100_000;
 /** Voters plus learners in one configuration. */
 export const raftConfMembersMax = 64;
+/** Longest member address (`host:port`) in a configuration, in UTF-16 code units. */
+export const memberAddressCharsMax = 256;
+/**
+ * Removed ids a configuration remembers (ids are never reused, docs/MEMBERSHIP.md §5). A removal
+ * beyond this is refused rather than forgetting an id.
+ */
+export const raftConfRemovedIdsMax = 4096;
+
+// ── Membership (docs/MEMBERSHIP.md) ────────────────────────────────────────────────────────
+/**
+ * A learner counts as caught up, and may be promoted, once its matchIndex is within this many
+ * entries of the leader's last index. A promoted voter further behind would hold back commits
+ * until it catches up (with 2 voters, every commit).
+ */
+export const learnerCaughtUpEntriesMax = 100;
 
 // ── Raft store (src/storage) ───────────────────────────────────────────────────────────────
 /** Snapshot data is stored in chunks of at most this many bytes (one LevelDB value each). */

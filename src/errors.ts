@@ -60,6 +60,42 @@ export const ERROR_CATALOGUE = {
     title: "The entity is not in a state that allows this",
     retryable: false,
   },
+  // Membership changes (docs/MEMBERSHIP.md)
+  unknown_member: {
+    httpStatus: 404,
+    title: "No such member in the cluster configuration",
+    retryable: false,
+  },
+  member_exists: {
+    httpStatus: 409,
+    title: "The id is already a member of the cluster",
+    retryable: false,
+  },
+  node_id_reused: {
+    httpStatus: 409,
+    title: "The id belonged to a removed member and is never reused",
+    retryable: false,
+  },
+  not_a_learner: {
+    httpStatus: 409,
+    title: "Only a learner can be promoted",
+    retryable: false,
+  },
+  no_voters_left: {
+    httpStatus: 409,
+    title: "The change would leave the cluster without voters",
+    retryable: false,
+  },
+  config_change_in_flight: {
+    httpStatus: 409,
+    title: "Another configuration change is not yet committed",
+    retryable: true,
+  },
+  config_change_too_early: {
+    httpStatus: 503,
+    title: "The new leader has not yet committed an entry of its term",
+    retryable: true,
+  },
   back_pressure: {
     httpStatus: 429,
     title: "Too much pending work; try again later",

@@ -17,6 +17,11 @@ export interface RaftFaults {
   readonly commitPreviousTermByCounting?: boolean;
   /** Violate Raft §5.2 (one vote per term): grant a vote to a second candidate in the same term. */
   readonly grantVoteTwice?: boolean;
+  /**
+   * Violate thesis §4.1 (the correction to single-server changes, docs/MEMBERSHIP.md §3): let a
+   * new leader propose a configuration change before it committed an entry of its own term.
+   */
+  readonly proposeConfigBeforeOwnTermCommit?: boolean;
 }
 
 /** Everything a {@link RawNode} needs to start. Durations are in ticks, sizes in bytes. */

@@ -7,18 +7,30 @@
  *   `1->2 AppendEntries term=2 prev=5/1 entries=[6/2] commit=5`
  *   `2->1 AppendEntriesResponse term=2 reject prev=9 hint=7/1`
  *   `6/2 Normal 12B`
+ *   `7/2 Config voters=[1 2 3] learners=[4]`
  */
 import { unreachable } from "../util/assert.js";
 import type { Message } from "./messages.js";
 import type { RaftStatus, Ready } from "./ready.js";
-import type { Entry, HardState, Snapshot } from "./types.js";
+import type { ConfState, Entry, HardState, Snapshot } from "./types.js";
 
 /** Entry lists longer than this print as a range with a count. */
 const ENTRIES_LISTED_MAX = 3;
 
-/** `6/2 Normal 12B`: index/term, type, data size. */
+/** `6/2 Normal 12B`: index/term, type, data size; a `Config` entry prints its members. */
 export function describeEntry(e: Entry): string {
+  if (e.type === "Config") return `${e.index}/${e.term} Config ${describeConfState(e.config)}`;
   return `${e.index}/${e.term} ${e.type} ${e.data.byteLength}B`;
+}
+
+/** `voters=[1 2 3] learners=[4] removed=[0]`; empty learners and removed are left out. */
+export function describeConfState(c: ConfState): string {
+  const removed = c.removed ?? [];
+  return (
+    `voters=[${c.voters.join(" ")}]` +
+    (c.learners.length > 0 ? ` learners=[${c.learners.join(" ")}]` : "") +
+    (removed.length > 0 ? ` removed=[${removed.join(" ")}]` : "")
+  );
 }
 
 function describeEntryPositions(entries: readonly Entry[]): string {
@@ -86,10 +98,7 @@ function describeHardState(h: HardState): string {
 
 function describeSnapshot(s: Snapshot): string {
   const { index, term, confState } = s.metadata;
-  return (
-    `${index}/${term} ${s.data.byteLength}B voters=[${confState.voters.join(" ")}]` +
-    (confState.learners.length > 0 ? ` learners=[${confState.learners.join(" ")}]` : "")
-  );
+  return `${index}/${term} ${s.data.byteLength}B ${describeConfState(confState)}`;
 }
 
 /** A multi-line description of a Ready; empty sections are left out. */

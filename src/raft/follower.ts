@@ -4,6 +4,7 @@
  * assemble its snapshots. Messages reach here from the current term only (src/raft/raft.ts).
  */
 import type { AppendEntries, Heartbeat, InstallSnapshot, Message } from "./messages.js";
+import { onLogAppended } from "./membership.js";
 import type { RaftCore as Raft } from "./raft-core.js";
 
 /** A follower's step function. */
@@ -43,7 +44,8 @@ export function stepFromLeader(r: Raft, m: AppendEntries | Heartbeat | InstallSn
 /**
  * AppendEntries receiver rules (Raft §5.3): reject when our log lacks (`prevLogIndex`,
  * `prevLogTerm`), with a conflict hint for fast backtracking; otherwise drop a conflicting
- * suffix, append what is new, and commit up to what the leader says is committed among the
+ * suffix, append what is new (a configuration in it takes effect now, one in the dropped suffix
+ * is rolled back: thesis §4.1), and commit up to what the leader says is committed among the
  * entries we now know match.
  */
 function handleAppendEntries(r: Raft, m: AppendEntries): void {
@@ -64,6 +66,7 @@ function handleAppendEntries(r: Raft, m: AppendEntries): void {
   const outcome = r.log.maybeAppend(m.prevLogIndex, m.prevLogTerm, m.entries);
   switch (outcome.kind) {
     case "appended":
+      onLogAppended(r, outcome.fresh);
       r.log.commitTo(Math.min(m.leaderCommit, outcome.lastNewIndex));
       reply(true, outcome.lastNewIndex);
       return;

@@ -75,13 +75,47 @@ export function tickLeader(r: Raft): void {
   }
 }
 
-/** Sends the broadcasts queued by proposals, reads, commits and ticks (one per Ready). */
+/**
+ * Sends the broadcasts queued by proposals, reads, commits and ticks (one per Ready). Once the
+ * configuration is committed, members it removed are sent nothing more, and a leader it removed
+ * steps down.
+ */
 export function flushBroadcasts(r: Raft): void {
   if (r.role !== "Leader") return;
   if (r.appendPending) broadcastAppend(r);
   if (r.heartbeatPending) broadcastHeartbeat(r);
   r.appendPending = false;
   r.heartbeatPending = false;
+  if (r.configs.latest().index > r.log.committed) return;
+  r.tracker.dropDeparted();
+  if (!r.tracker.isVoter(r.id)) stepDownRemoved(r);
+}
+
+/**
+ * The configuration that removed this leader is committed (thesis §4.2.2): until now it led a
+ * cluster it no longer belonged to, replicating without counting itself; now it steps down. The
+ * broadcast just sent carries the commit; a voter holding the whole log gets TimeoutNow so that
+ * the next leader is elected at once instead of after an election timeout.
+ */
+function stepDownRemoved(r: Raft): void {
+  const successor = mostUpToDateVoter(r);
+  if (successor !== undefined && successor.matchIndex === r.log.lastIndex()) {
+    r.send({ type: "TimeoutNow", to: successor.id });
+  }
+  r.becomeFollower(r.term, null);
+}
+
+/**
+ * The voter other than this leader with the highest matchIndex (ties: the lowest id); undefined
+ * when there is none.
+ */
+export function mostUpToDateVoter(r: Raft): Progress | undefined {
+  let best: Progress | undefined;
+  for (const pr of r.tracker.peers(r.id)) {
+    if (pr.isLearner) continue;
+    if (best === undefined || pr.matchIndex > best.matchIndex) best = pr;
+  }
+  return best;
 }
 
 /** The leader's own log became durable up to its persisted index: count it towards commit. */

@@ -14,8 +14,11 @@ import { UnstableLog } from "./unstable-log.js";
 
 /** The outcome of offering a leader's entries after (`prevLogIndex`, `prevLogTerm`). */
 export type AppendOutcome =
-  /** Our log matches the leader's up to `lastNewIndex`. */
-  | { readonly kind: "appended"; readonly lastNewIndex: LogIndex }
+  /**
+   * Our log matches the leader's up to `lastNewIndex`; `fresh` are the entries actually written
+   * (empty when we held them all), replacing our log from `fresh[0].index` on.
+   */
+  | { readonly kind: "appended"; readonly lastNewIndex: LogIndex; readonly fresh: readonly Entry[] }
   /** We do not hold an entry matching (`prevLogIndex`, `prevLogTerm`) (Raft §5.3). */
   | { readonly kind: "mismatch" }
   /** The entries contradict a committed entry: impossible from a correct leader; ignored. */
@@ -124,13 +127,13 @@ export class RaftLog {
     if (!this.matchTerm(prevLogIndex, prevLogTerm)) return { kind: "mismatch" };
     const lastNewIndex = prevLogIndex + entries.length;
     const conflict = entries.findIndex((e) => !this.matchTerm(e.index, e.term));
-    if (conflict === -1) return { kind: "appended", lastNewIndex };
+    if (conflict === -1) return { kind: "appended", lastNewIndex, fresh: [] };
     const fresh = entries.slice(conflict);
     const firstFresh = fresh[0];
     assert(firstFresh !== undefined, "a conflict position lies inside the entries");
     if (firstFresh.index <= this.committed) return { kind: "contradicts-commit" };
     this.append(fresh);
-    return { kind: "appended", lastNewIndex };
+    return { kind: "appended", lastNewIndex, fresh };
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * An in-memory {@link Storage}: the log, hard state, configuration and latest snapshot of one
+ * An in-memory {@link Storage}: the log, hard state, configuration (as of the latest snapshot;
+ * the one in force is the latest `Config` entry after it) and latest snapshot of one
  * node (after etcd-io/raft's MemoryStorage). Tests use it alone; production keeps it as the
  * synchronous mirror of the durable LevelDB store (DESIGN.md §4), writing through it after every
  * fsync so the core can read without I/O.
@@ -163,8 +164,10 @@ export class MemoryStorage implements Storage {
   }
 
   /**
-   * Records a snapshot the application took of its state after applying `index` (Raft §7). It
-   * does not drop log entries: call {@link compact} for that, possibly keeping a tail.
+   * Records a snapshot the application took of its state after applying `index` (Raft §7), with
+   * the configuration in force at `index` (the latest `Config` entry up to it, else the held
+   * snapshot's). It does not drop log entries: call {@link compact} for that, possibly keeping a
+   * tail.
    * @returns the new snapshot, also what {@link snapshot} returns from now on
    * @throws StorageMisuseError if `index` is not newer than the held snapshot, beyond the last
    *   index, or beyond the stored commit index (only applied entries can be in a snapshot)
@@ -181,6 +184,7 @@ export class MemoryStorage implements Storage {
           `or the commit index ${this.hardState.commit}`,
       );
     }
+    this.confState = this.confStateAt(index);
     this.latestSnapshot = {
       metadata: { index, term: this.term(index), confState: this.confState },
       data,
@@ -203,6 +207,16 @@ export class MemoryStorage implements Storage {
     this.compactedTerm = this.term(index);
     this.log = this.log.slice(index - this.compactedIndex);
     this.compactedIndex = index;
+  }
+
+  /** The configuration at `index` (≥ the snapshot's): the last `Config` entry up to it, if any. */
+  private confStateAt(index: LogIndex): ConfState {
+    const from = this.latestSnapshot.metadata.index + 1;
+    for (let i = index; i >= from; i--) {
+      const entry = this.at(i);
+      if (entry.type === "Config") return entry.config;
+    }
+    return this.confState;
   }
 
   private at(index: LogIndex): Entry {

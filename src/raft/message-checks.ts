@@ -21,7 +21,23 @@ function isCount(value: unknown): value is number {
 
 function isConfState(value: ConfState): boolean {
   const ids = (list: unknown) => Array.isArray(list) && list.every((id) => typeof id === "string");
-  return typeof value === "object" && value !== null && ids(value.voters) && ids(value.learners);
+  const addresses = (list: unknown) =>
+    Array.isArray(list) &&
+    list.every(
+      (a: unknown) =>
+        typeof a === "object" &&
+        a !== null &&
+        typeof (a as { id: unknown }).id === "string" &&
+        typeof (a as { address: unknown }).address === "string",
+    );
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    ids(value.voters) &&
+    ids(value.learners) &&
+    (value.addresses === undefined || addresses(value.addresses)) &&
+    (value.removed === undefined || ids(value.removed))
+  );
 }
 
 function isEntry(entry: Entry, index: number, minTerm: number, maxTerm: number): boolean {
@@ -32,7 +48,9 @@ function isEntry(entry: Entry, index: number, minTerm: number, maxTerm: number):
     isCount(entry.term) &&
     entry.term >= Math.max(1, minTerm) &&
     entry.term <= maxTerm &&
-    (entry.type === "Normal" || entry.type === "NoOp") &&
+    (entry.type === "Normal" ||
+      entry.type === "NoOp" ||
+      (entry.type === "Config" && isConfState(entry.config))) &&
     entry.data instanceof Uint8Array
   );
 }

@@ -43,12 +43,12 @@ export class Progress {
   /**
    * @param id the peer
    * @param nextIndex the first index to offer (the leader's last index + 1 on election)
-   * @param isLearner whether the peer is a non-voting member
+   * @param isLearner whether the peer is a non-voting member (cleared when it is promoted)
    */
   constructor(
     readonly id: NodeId,
     nextIndex: LogIndex,
-    readonly isLearner: boolean,
+    public isLearner: boolean,
     inflightMessagesMax: number,
     inflightBytesMax: number,
   ) {

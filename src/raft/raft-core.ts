@@ -7,13 +7,14 @@
  */
 import type { LogIndex, NodeId, Term } from "../util/ids.js";
 import type { RaftConfig } from "./config.js";
+import type { ConfigHistory } from "./config-history.js";
 import type { RaftLog } from "./log.js";
 import type { Message } from "./messages.js";
 import type { ReadOnly } from "./read-only.js";
 import type { ReadIndexFailure, ReadState, SoftState } from "./ready.js";
 import type { SnapshotAssembly } from "./snapshot-assembly.js";
 import type { ProgressTracker } from "./tracker.js";
-import type { HardState, Role, Snapshot } from "./types.js";
+import type { CommandEntry, ConfigEntry, HardState, Role, Snapshot } from "./types.js";
 import type { UncommittedTail } from "./uncommitted-tail.js";
 
 /** A message as a role writes it: the sender and (by default) the term are filled in. */
@@ -25,6 +26,10 @@ export type Outgoing = Message extends infer M
 
 /** How an election starts: after a PreVote round, directly, or forced by TimeoutNow. */
 export type CampaignKind = "PreVote" | "Election" | "Transfer";
+
+/** What a leader appends: an entry without its position. */
+export type EntryContent =
+  Pick<CommandEntry, "type" | "data"> | Pick<ConfigEntry, "type" | "data" | "config">;
 
 /** A read waiting for the leader's first commit in its term (thesis §6.4 step 1). */
 export interface DeferredRead {
@@ -42,6 +47,7 @@ export interface RaftCore {
   role: Role;
   readonly log: RaftLog;
   readonly tracker: ProgressTracker;
+  readonly configs: ConfigHistory;
   electionElapsed: number;
   heartbeatElapsed: number;
   randomizedElectionTimeoutTicks: number;
@@ -67,6 +73,7 @@ export interface RaftCore {
   becomePreCandidate(): void;
   becomeCandidate(): void;
   becomeLeader(): void;
+  appendEntry(content: EntryContent): { index: LogIndex; term: Term };
   propose(data: Uint8Array): { index: LogIndex; term: Term };
   restore(snapshot: Snapshot): void;
   onPersisted(): void;

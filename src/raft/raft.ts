@@ -6,7 +6,7 @@
  *
  * Pure and deterministic: time is `tick()`, randomness is the injected Prng, output is queued
  * (messages, read states) for {@link RawNode} to hand out in a Ready. It never throws on peer
- * input: malformed, stale or unknown-peer messages are dropped.
+ * input: malformed or stale messages are dropped.
  *
  * The class's fields are shared with the role modules of src/raft (as `RaftCore`, raft-core.ts)
  * and are not an API; the API is {@link RawNode}.
@@ -17,11 +17,13 @@ import type { LogIndex, NodeId, Term } from "../util/ids.js";
 import { stepCandidate } from "./candidate.js";
 import { validateRaftConfig, type RaftConfig } from "./config.js";
 import { stepFollower } from "./follower.js";
+import { configHistoryOf, type ConfigHistory } from "./config-history.js";
 import { flushBroadcasts, leaderPersisted, stepLeader, tickLeader } from "./leader.js";
 import { RaftLog } from "./log.js";
+import { adoptLatestConfig, onLogAppended } from "./membership.js";
 import { isWellFormedMessage } from "./message-checks.js";
 import type { Message, PreVote, RequestVote } from "./messages.js";
-import type { CampaignKind, DeferredRead, Outgoing, RaftCore } from "./raft-core.js";
+import type { CampaignKind, DeferredRead, EntryContent, Outgoing, RaftCore } from "./raft-core.js";
 import { ReadOnly } from "./read-only.js";
 import type { ReadIndexFailure, ReadState, SoftState } from "./ready.js";
 import { SnapshotAssembly } from "./snapshot-assembly.js";
@@ -43,6 +45,8 @@ export class Raft implements RaftCore {
   role: Role = "Follower";
   readonly log: RaftLog;
   readonly tracker: ProgressTracker;
+  /** The configurations in the log; the latest is in force (thesis §4.1). */
+  readonly configs: ConfigHistory;
   /** Ticks since the last election timeout reset (follower, candidate) or CheckQuorum round (leader). */
   electionElapsed = 0;
   /** Leader: ticks since the last heartbeat broadcast. */
@@ -68,17 +72,19 @@ export class Raft implements RaftCore {
   private tickRole: (r: Raft) => void = tickElection;
 
   /**
-   * Restores term, vote and commit from `config.storage` and starts as a follower.
+   * Restores term, vote, commit and the configuration (the latest in the stored log) from
+   * `config.storage` and starts as a follower.
    * @throws RaftConfigError if the configuration cannot work or does not match the storage
    */
   constructor(config: RaftConfig) {
     validateRaftConfig(config);
     this.id = config.id;
     this.config = config;
-    const { hardState, confState } = config.storage.initialState();
+    const { hardState } = config.storage.initialState();
     this.log = new RaftLog(config.storage, config.applied);
+    this.configs = configHistoryOf(config.storage);
     this.tracker = new ProgressTracker(
-      confState,
+      this.configs.latest().confState,
       config.inflightMessagesMax,
       config.inflightBytesMax ?? config.inflightMessagesMax * config.appendBytesMax,
     );
@@ -111,10 +117,14 @@ export class Raft implements RaftCore {
     this.tickRole(this);
   }
 
-  /** Handles one peer message; drops it when malformed, misaddressed, from a stranger or stale. */
+  /**
+   * Handles one peer message; drops it when malformed, misaddressed or stale. The sender need not
+   * be in our configuration (thesis §4.1): a leader or candidate added after our latest
+   * configuration must still reach us, and answers from non-members count for nothing (the
+   * leader keeps progress and the candidate counts votes of members only).
+   */
   step(m: Message): void {
     if (!isWellFormedMessage(m) || m.to !== this.id || m.from === this.id) return;
-    if (!this.tracker.isMember(m.from)) return;
     if (m.term > this.term) {
       if (!this.stepHigherTerm(m)) return;
     } else if (m.term < this.term) {
@@ -297,7 +307,12 @@ export class Raft implements RaftCore {
     return this.appendEntry({ type: "Normal", data });
   }
 
-  private appendEntry(content: Pick<Entry, "type" | "data">): { index: LogIndex; term: Term } {
+  /**
+   * Leader: appends an entry of the current term with `content` (a `Config` entry takes effect
+   * at once). Internal to src/raft.
+   * @throws CoordinatorError "uncommitted_tail_full"
+   */
+  appendEntry(content: EntryContent): { index: LogIndex; term: Term } {
     const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, ...content };
     const bytes = entrySizeBytes(entry);
     if (this.uncommittedTail.wouldExceed(bytes, this.config.uncommittedBytesMax)) {
@@ -308,13 +323,15 @@ export class Raft implements RaftCore {
     this.log.append([entry]);
     this.uncommittedTail.add(entry.index, bytes);
     this.appendPending = true;
+    onLogAppended(this, [entry]);
     return { index: entry.index, term: entry.term };
   }
 
   /** Installs a snapshot received from the leader (Raft §7): log and configuration. */
   restore(snapshot: Snapshot): void {
     this.log.restore(snapshot);
-    this.tracker.setConfState(snapshot.metadata.confState);
+    this.configs.reset(snapshot.metadata.confState, snapshot.metadata.index);
+    adoptLatestConfig(this);
   }
 
   /**

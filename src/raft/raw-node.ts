@@ -6,17 +6,28 @@
  * The application loop, per Ready (src/raft/ready.ts, DESIGN.md §4):
  * 1. persist `hardState`, `entries` and `snapshot` durably, then mirror them into MemoryStorage;
  * 2. send `messages`;
- * 3. install `snapshot`, apply `committedEntries` (skipping NoOp), answer `readStates`;
+ * 3. install `snapshot`, apply `committedEntries` (skipping NoOp; a `Config` entry is a committed
+ *    configuration, never a command), answer `readStates`;
  * 4. `advance()`.
  */
+import { learnerCaughtUpEntriesMax } from "../constants.js";
 import { CoordinatorError } from "../errors.js";
 import type { LogIndex, NodeId, Term } from "../util/ids.js";
 import type { RaftConfig } from "./config.js";
-import { readIndexAsLeader, transferLeadership } from "./leader.js";
+import { mostUpToDateVoter, readIndexAsLeader, transferLeadership } from "./leader.js";
+import { applyConfChange } from "./conf-change.js";
+import { configChangeInFlight, proposeConfChange } from "./membership.js";
 import type { Message } from "./messages.js";
+import { hasQuorum } from "./quorum.js";
 import { Raft } from "./raft.js";
-import type { RaftStatus, Ready, SoftState } from "./ready.js";
-import type { HardState } from "./types.js";
+import type {
+  ConfigurationStatus,
+  LearnerProgress,
+  RaftStatus,
+  Ready,
+  SoftState,
+} from "./ready.js";
+import type { ConfChange, HardState } from "./types.js";
 
 /** The Ready/advance protocol was not followed (a caller mistake). */
 export class RaftUsageError extends Error {
@@ -66,8 +77,9 @@ export class RawNode {
   }
 
   /**
-   * A message from a peer (`message.to` is this node). Malformed messages, messages from
-   * unknown peers and stale-term messages are ignored; never throws for peer input.
+   * A message from a peer (`message.to` is this node). Malformed and stale-term messages are
+   * ignored; a sender outside the configuration is heard, but its answers count for nothing
+   * (docs/MEMBERSHIP.md §9). Never throws for peer input.
    */
   step(message: Message): void {
     this.raft.step(message);
@@ -81,6 +93,82 @@ export class RawNode {
    */
   propose(data: Uint8Array): { index: LogIndex; term: Term } {
     return this.raft.propose(data);
+  }
+
+  /**
+   * Proposes one membership change (thesis §4.1, docs/MEMBERSHIP.md): appends a `Config` entry
+   * that is in force from now on and commits like any entry. The caller decides policy the core
+   * cannot see: promote a learner only once {@link learnerProgress} says it caught up; before
+   * removing this leader, hand leadership over ({@link bestTransferee}, {@link
+   * transferLeadership}); otherwise the leader steps down once its removal commits.
+   * @throws CoordinatorError "not_leader" (details: leaderId), "leadership_transfer_in_progress",
+   *   "config_change_too_early" (this leader has not committed an entry of its term yet),
+   *   "config_change_in_flight" (an earlier change is not committed), "member_exists",
+   *   "node_id_reused", "unknown_member", "not_a_learner", "no_voters_left", "invalid_request"
+   *   (bad id or address, limits of src/constants.ts), "uncommitted_tail_full"
+   */
+  proposeConfChange(change: ConfChange): { index: LogIndex; term: Term } {
+    return proposeConfChange(this.raft, change);
+  }
+
+  /** The configuration in force on this node (the latest in its log) and whether it is committed. */
+  configuration(): ConfigurationStatus {
+    const r = this.raft;
+    return {
+      ...r.tracker.confState(),
+      index: r.configs.latest().index,
+      changeInFlight: configChangeInFlight(r),
+    };
+  }
+
+  /**
+   * Leader: each learner's matchIndex and whether it is within `entriesMax` entries of the
+   * leader's last index (caught up, may be promoted). Empty on other roles.
+   */
+  learnerProgress(entriesMax: number = learnerCaughtUpEntriesMax): LearnerProgress[] {
+    const r = this.raft;
+    if (r.role !== "Leader") return [];
+    const lastIndex = r.log.lastIndex();
+    return r.tracker
+      .peers(r.id)
+      .filter((pr) => r.tracker.learners.includes(pr.id))
+      .map((pr) => {
+        const entriesBehind = lastIndex - pr.matchIndex;
+        return {
+          id: pr.id,
+          matchIndex: pr.matchIndex,
+          entriesBehind,
+          caughtUp: entriesBehind <= entriesMax,
+        };
+      });
+  }
+
+  /**
+   * Leader: whether the voters of the configuration after `change` that this leader heard from
+   * within the last election timeout (itself included, if it stays a voter) form a majority of
+   * them, i.e. whether the cluster would keep a live quorum (the API refuses a change without
+   * one unless forced). False on other roles.
+   * @throws CoordinatorError the refusals of an invalid change, as {@link proposeConfChange}
+   */
+  liveQuorumAfter(change: ConfChange): boolean {
+    const r = this.raft;
+    if (r.role !== "Leader") return false;
+    const next = applyConfChange(r.configs.latest().confState, change);
+    const live = (id: NodeId) => {
+      if (id === r.id) return true;
+      const pr = r.tracker.progress.get(id);
+      return pr !== undefined && pr.ticksSinceContact < r.config.electionTimeoutTicks;
+    };
+    return hasQuorum(next.voters, live);
+  }
+
+  /**
+   * Leader: the voter to hand leadership to before this leader is removed: the one holding the
+   * most of the log (ties: the lowest id); null when there is no other voter or not leader.
+   */
+  bestTransferee(): NodeId | null {
+    const r = this.raft;
+    return r.role === "Leader" ? (mostUpToDateVoter(r)?.id ?? null) : null;
   }
 
   /**

@@ -12,7 +12,7 @@
  */
 import type { LogIndex, NodeId, Term } from "../util/ids.js";
 import type { Message } from "./messages.js";
-import type { Entry, HardState, Role, Snapshot } from "./types.js";
+import type { ConfState, Entry, HardState, Role, Snapshot } from "./types.js";
 
 /** Volatile state the application may want to observe (leader changes, role changes). */
 export interface SoftState {
@@ -60,7 +60,11 @@ export interface Ready {
   readonly snapshot?: Snapshot;
   /** Messages to send after persisting. Unreliable delivery is fine; Raft retries. */
   readonly messages: readonly Message[];
-  /** Committed entries to apply, in index order, all with index > the last applied. */
+  /**
+   * Committed entries to apply, in index order, all with index > the last applied. `Config`
+   * entries are among them (the configuration they carry is committed now, and already in force
+   * since they were appended); they are never commands for the state machine.
+   */
   readonly committedEntries: readonly Entry[];
   readonly readStates: readonly ReadState[];
   readonly readIndexFailures: readonly ReadIndexFailure[];
@@ -99,4 +103,25 @@ export interface RaftStatus {
   readonly leadTransferee: NodeId | null;
   /** Per-peer replication progress; empty unless leader. Sorted by id. */
   readonly progress: readonly PeerProgress[];
+}
+
+/**
+ * The configuration a node uses (thesis §4.1: the latest in its log, committed or not), for the
+ * node layer, `/v1/cluster/members` and tests.
+ */
+export interface ConfigurationStatus extends ConfState {
+  /** The index of its `Config` entry (or of the snapshot, or 0, that carried it). */
+  readonly index: LogIndex;
+  /** Whether that entry is not yet known committed: one change at a time, so none may follow. */
+  readonly changeInFlight: boolean;
+}
+
+/** A learner as the leader sees it, to decide whether it may be promoted. */
+export interface LearnerProgress {
+  readonly id: NodeId;
+  readonly matchIndex: LogIndex;
+  /** The leader's last index minus `matchIndex`. */
+  readonly entriesBehind: number;
+  /** Whether `entriesBehind` ≤ the limit asked (by default `learnerCaughtUpEntriesMax`). */
+  readonly caughtUp: boolean;
 }

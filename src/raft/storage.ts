@@ -27,7 +27,11 @@ export class LogUnavailableError extends Error {
 
 /** Synchronous reads of one node's stable log (see the module comment). */
 export interface Storage {
-  /** The durable hard state and configuration as of the last persisted Ready (at start). */
+  /**
+   * The durable hard state, and the configuration as of the latest snapshot (for a log without
+   * one: the bootstrap configuration). The configuration in force is the latest `Config` entry
+   * after the snapshot, if any (src/raft/config-history.ts, docs/MEMBERSHIP.md §4).
+   */
   initialState(): { readonly hardState: HardState; readonly confState: ConfState };
   /**
    * Entries in `[lo, hi)`, stopping early once their encoded size passes `bytesMax` (at least one
@@ -53,7 +57,14 @@ export interface Storage {
   snapshot(): Snapshot;
 }
 
-/** Size of an entry for byte-limited batching: its data plus a fixed per-entry overhead. */
+/**
+ * Size of an entry for byte-limited batching: its data plus a fixed per-entry overhead; for a
+ * `Config` entry an estimate of its encoded configuration (ids and addresses plus framing).
+ */
 export function entrySizeBytes(entry: Entry): number {
-  return entry.data.byteLength + 24;
+  const overheadBytes = 24;
+  if (entry.type !== "Config") return entry.data.byteLength + overheadBytes;
+  const { voters, learners, addresses = [], removed = [] } = entry.config;
+  const ids = [...voters, ...learners, ...removed, ...addresses.map((a) => a.address)];
+  return ids.reduce((sum, text) => sum + text.length + 2, overheadBytes + 8);
 }

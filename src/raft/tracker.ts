@@ -5,13 +5,10 @@
  * them is deterministic.
  */
 import type { LogIndex, NodeId } from "../util/ids.js";
+import { canonicalConfState } from "./conf-change.js";
 import { Progress } from "./progress.js";
 import { hasQuorum, majorityAckedIndex, voteResult, type VoteResult } from "./quorum.js";
 import type { ConfState } from "./types.js";
-
-function sortedUnique(ids: readonly NodeId[]): NodeId[] {
-  return [...new Set(ids)].sort();
-}
 
 /** Members, their replication progress (leader) and votes (candidate). */
 export class ProgressTracker {
@@ -19,6 +16,8 @@ export class ProgressTracker {
   voters: readonly NodeId[] = [];
   /** Non-voting members that receive the log, sorted, disjoint from `voters`. */
   learners: readonly NodeId[] = [];
+  /** The whole configuration (with addresses and removed ids), canonical. */
+  private conf: ConfState = { voters: [], learners: [] };
   /** Per-member progress (the leader's view); empty unless leader. */
   readonly progress = new Map<NodeId, Progress>();
   /** Votes received in the current (pre-)election: granted or rejected. */
@@ -32,16 +31,20 @@ export class ProgressTracker {
     this.setConfState(confState);
   }
 
-  /** Adopts a configuration (at start, or from a snapshot). Duplicates are dropped. */
+  /**
+   * Adopts a configuration (at start, from a snapshot, or from a `Config` entry just appended or
+   * truncated away). Duplicates are dropped. A leader's progress is not touched: see
+   * {@link syncProgress}.
+   */
   setConfState(confState: ConfState): void {
-    this.voters = sortedUnique(confState.voters);
-    const voterSet = new Set(this.voters);
-    this.learners = sortedUnique(confState.learners).filter((id) => !voterSet.has(id));
+    this.conf = canonicalConfState(confState);
+    this.voters = this.conf.voters;
+    this.learners = this.conf.learners;
   }
 
   /** The configuration in canonical form. */
   confState(): ConfState {
-    return { voters: [...this.voters], learners: [...this.learners] };
+    return this.conf;
   }
 
   isVoter(id: NodeId): boolean {
@@ -52,16 +55,48 @@ export class ProgressTracker {
     return this.voters.includes(id) || this.learners.includes(id);
   }
 
+  /**
+   * Leader: makes the progress map match the configuration after a change (thesis §4.1): a new
+   * member is probed from `nextIndex`, a promoted learner counts as a voter from now on. A
+   * removed member counts for nothing from now on but keeps its progress until the removal
+   * commits ({@link dropDeparted}), so that it receives the entry that removes it and knows to
+   * stop campaigning.
+   */
+  syncProgress(nextIndex: LogIndex): void {
+    for (const pr of this.progress.values()) {
+      if (!this.isMember(pr.id)) pr.isLearner = true;
+    }
+    for (const id of [...this.voters, ...this.learners]) {
+      const isLearner = !this.voters.includes(id);
+      const existing = this.progress.get(id);
+      if (existing !== undefined) existing.isLearner = isLearner;
+      else this.progress.set(id, this.newProgress(id, nextIndex, isLearner));
+    }
+    // Keep the map in id order, so that every walk over it stays deterministic and sorted.
+    const sorted = [...this.progress.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+    this.progress.clear();
+    for (const pr of sorted) this.progress.set(pr.id, pr);
+  }
+
+  /** Leader: forgets removed members once their removal is committed (nothing more is sent). */
+  dropDeparted(): void {
+    if (this.progress.size <= this.voters.length + this.learners.length) return;
+    for (const id of [...this.progress.keys()]) {
+      if (!this.isMember(id)) this.progress.delete(id);
+    }
+  }
+
   /** Fresh progress for every member: nothing known matched, probing from `nextIndex`. */
   resetProgress(nextIndex: LogIndex): void {
     this.progress.clear();
     for (const id of [...this.voters, ...this.learners].sort()) {
       const isLearner = !this.voters.includes(id);
-      this.progress.set(
-        id,
-        new Progress(id, nextIndex, isLearner, this.inflightMessagesMax, this.inflightBytesMax),
-      );
+      this.progress.set(id, this.newProgress(id, nextIndex, isLearner));
     }
+  }
+
+  private newProgress(id: NodeId, nextIndex: LogIndex, isLearner: boolean): Progress {
+    return new Progress(id, nextIndex, isLearner, this.inflightMessagesMax, this.inflightBytesMax);
   }
 
   /** Drops all progress (not leader). */

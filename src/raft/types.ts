@@ -9,17 +9,38 @@ import type { LogIndex, NodeId, Term } from "../util/ids.js";
  * - `Normal`: an application command (opaque bytes to Raft; the state machine decodes them).
  * - `NoOp`: appended by a new leader at the start of its term so that it can commit entries of
  *   earlier terms (Raft §8, thesis §6.4); carries no data and is not applied to the application.
+ * - `Config`: a new cluster configuration (thesis §4.1, single-server changes; docs/MEMBERSHIP.md).
+ *   It takes effect on every node as soon as it is appended to that node's log, and is never
+ *   handed to the state machine as a command.
  */
-export type EntryType = "Normal" | "NoOp";
+export type EntryType = "Normal" | "NoOp" | "Config";
 
-/** One log entry. Invariant: within a log, indexes are consecutive and terms never decrease. */
-export interface Entry {
+/** Where an entry sits in the log. */
+interface EntryPosition {
   readonly index: LogIndex;
   readonly term: Term;
-  readonly type: EntryType;
+}
+
+/** An entry for the application: a command, or a leader's NoOp. */
+export interface CommandEntry extends EntryPosition {
+  readonly type: "Normal" | "NoOp";
   /** The command's encoded bytes; empty for `NoOp`. */
   readonly data: Uint8Array;
 }
+
+/**
+ * A configuration entry: the whole configuration in force from this index on (not a delta), so
+ * the latest one in a log is the node's configuration without replaying earlier ones.
+ */
+export interface ConfigEntry extends EntryPosition {
+  readonly type: "Config";
+  /** Always empty: the content is `config`. */
+  readonly data: Uint8Array;
+  readonly config: ConfState;
+}
+
+/** One log entry. Invariant: within a log, indexes are consecutive and terms never decrease. */
+export type Entry = CommandEntry | ConfigEntry;
 
 /**
  * State that must be on stable storage before a node answers any message (Raft Figure 2:
@@ -35,16 +56,42 @@ export interface HardState {
   readonly commit: LogIndex;
 }
 
+/** A member's address as peers and clients reach it (e.g. `10.0.0.4:7001`). */
+export interface MemberAddress {
+  readonly id: NodeId;
+  readonly address: string;
+}
+
 /**
- * The cluster configuration. A value the core reads, never hard-coded peers, so that membership
- * changes (thesis §4.1, single-server changes) can replace it later.
+ * The cluster configuration (thesis §4): a value the core reads, never hard-coded peers. It is
+ * changed by `Config` entries one server at a time (docs/MEMBERSHIP.md §2) and travels in
+ * snapshot metadata and InstallSnapshot.
+ *
+ * `addresses` and `removed` are optional so that configurations written before membership
+ * changes existed (and bootstrap configurations built from flags) stay valid: absent means empty.
  */
 export interface ConfState {
   /** Members that vote and count towards quorum. Sorted, no duplicates. */
   readonly voters: readonly NodeId[];
   /** Non-voting members that receive the log (catching up before promotion). Sorted. */
   readonly learners: readonly NodeId[];
+  /** Each member's address, sorted by id; only members appear; a member may have none. */
+  readonly addresses?: readonly MemberAddress[];
+  /** Ids that were members and were removed; sorted. They are never members again. */
+  readonly removed?: readonly NodeId[];
 }
+
+/**
+ * One single-server change (thesis §4.1). There is no "add voter": a new server always joins as
+ * a learner, catches up, and is then promoted, so it never weakens a quorum while it is behind.
+ * - `AddLearner`: a new, never used id joins as a non-voting member at `address`;
+ * - `PromoteLearner`: a learner becomes a voter;
+ * - `RemoveMember`: a voter or learner leaves; its id is remembered and never reused.
+ */
+export type ConfChange =
+  | { readonly type: "AddLearner"; readonly id: NodeId; readonly address: string }
+  | { readonly type: "PromoteLearner"; readonly id: NodeId }
+  | { readonly type: "RemoveMember"; readonly id: NodeId };
 
 /** What a snapshot replaces: the log up to and including `index`, whose last entry had `term`. */
 export interface SnapshotMetadata {

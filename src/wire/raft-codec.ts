@@ -2,18 +2,26 @@
  * The Raft wire codec: peer {@link Message}s, log {@link Entry}s, the {@link HardState} and
  * {@link SnapshotMetadata} as versioned MessagePack frames (msgpackr).
  *
- * Layout. Every top-level frame is one MessagePack array whose first element is
- * {@link RAFT_WIRE_VERSION}; the fields follow by position (no field names on the wire):
+ * Layout. Every top-level frame is one MessagePack array whose first element is its version
+ * (1 or {@link RAFT_WIRE_VERSION} = 2); the fields follow by position (no field names on the wire):
  *
  * | frame             | array                                                                     |
  * | ----------------- | ------------------------------------------------------------------------- |
  * | message           | `[version, typeCode, from, to, term, ...fields of the variant]`            |
- * | entry             | `[version, index, term, entryTypeCode, data]`                             |
+ * | entry             | `[version, index, term, entryTypeCode, data \| confState]`                 |
  * | hard state        | `[version, term, vote \| nil, commit]`                                     |
- * | snapshot metadata | `[version, index, term, voters[], learners[]]`                            |
+ * | snapshot metadata | `[version, index, term, ...confState]`                                    |
  *
- * Inside a message, an entry is `[index, term, entryTypeCode, data]` and a ConfState is
- * `[voters[], learners[]]`. Type codes are fixed below and never reused.
+ * Inside a message, an entry is `[index, term, entryTypeCode, data]` (a `Config` entry:
+ * `[index, term, 3, confState]`). A ConfState is `[voters[], learners[]]` in version 1 and
+ * `[voters[], learners[], [[id, address]…], removed[]]` in version 2. Type codes are fixed below
+ * and never reused.
+ *
+ * Versions. Version 2 added membership changes (docs/MEMBERSHIP.md §6): the `Config` entry type
+ * and the addresses and removed ids of a ConfState. The encoder writes each frame in the oldest
+ * version that can hold it, so a cluster that never changed its membership writes exactly the
+ * version-1 frames it wrote before (and nodes of both versions understand each other until the
+ * first change); the decoder reads both. Data stored by version 1 decodes unchanged.
  *
  * Decoding is strict, because a frame from the network is untrusted: anything but exactly the
  * expected shape (wrong types, missing or extra fields, negative or non-integer terms and
@@ -29,18 +37,29 @@
  */
 import { Packr, Unpackr } from "msgpackr";
 import {
+  memberAddressCharsMax,
   nodeIdCharsMax,
   raftConfMembersMax,
+  raftConfRemovedIdsMax,
   raftEntriesPerMessageMax,
   readRequestIdCharsMax,
 } from "../constants.js";
 import type { Message, MessageType } from "../raft/messages.js";
-import type { ConfState, Entry, EntryType, HardState, SnapshotMetadata } from "../raft/types.js";
+import type {
+  ConfState,
+  Entry,
+  EntryType,
+  HardState,
+  MemberAddress,
+  SnapshotMetadata,
+} from "../raft/types.js";
 import { asNodeId, type NodeId } from "../util/ids.js";
 import { unreachable } from "../util/assert.js";
 
-/** The frame version this codec writes and the only one it reads. */
-export const RAFT_WIRE_VERSION = 1;
+/** The newest frame version this codec writes and reads (it also reads and writes 1). */
+export const RAFT_WIRE_VERSION = 2;
+/** The version before membership changes: no `Config` entries, ConfStates of two fields. */
+const WIRE_VERSION_BEFORE_MEMBERSHIP = 1;
 
 /**
  * A frame that is not a valid encoding of what was asked for. `message` says what is wrong and
@@ -66,7 +85,10 @@ const MESSAGE_TYPE_CODES = {
   ReadIndexResponse: 13,
 } as const satisfies Record<MessageType, number>;
 
-const ENTRY_TYPE_CODES = { Normal: 1, NoOp: 2 } as const satisfies Record<EntryType, number>;
+const ENTRY_TYPE_CODES = { Normal: 1, NoOp: 2, Config: 3 } as const satisfies Record<
+  EntryType,
+  number
+>;
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 const unpackr = new Unpackr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
@@ -75,13 +97,42 @@ const unpackr = new Unpackr({ useRecords: false, moreTypes: false, mapsAsObjects
 
 type Packed = unknown[];
 
-const packEntry = (e: Entry): Packed => [e.index, e.term, ENTRY_TYPE_CODES[e.type], e.data];
-const packConfState = (c: ConfState): Packed => [c.voters, c.learners];
+/** Whether `c` needs version 2: it has addresses or removed ids. */
+const isExtendedConfState = (c: ConfState): boolean =>
+  (c.addresses?.length ?? 0) > 0 || (c.removed?.length ?? 0) > 0;
 
-function packMessageFields(m: Message): Packed {
+/** The oldest version that can hold `entries` and `confState`. */
+function versionFor(entries: readonly Entry[], confState?: ConfState): number {
+  const needsV2 =
+    entries.some((e) => e.type === "Config") ||
+    (confState !== undefined && isExtendedConfState(confState));
+  return needsV2 ? RAFT_WIRE_VERSION : WIRE_VERSION_BEFORE_MEMBERSHIP;
+}
+
+function packConfState(c: ConfState, version: number): Packed {
+  if (version === WIRE_VERSION_BEFORE_MEMBERSHIP) return [c.voters, c.learners];
+  const addresses = (c.addresses ?? []).map((a) => [a.id, a.address]);
+  return [c.voters, c.learners, addresses, c.removed ?? []];
+}
+
+function packEntry(e: Entry, version: number): Packed {
+  const body = e.type === "Config" ? packConfState(e.config, version) : e.data;
+  return [e.index, e.term, ENTRY_TYPE_CODES[e.type], body];
+}
+
+/** The version a message is written in. */
+function messageVersion(m: Message): number {
+  if (m.type === "AppendEntries") return versionFor(m.entries);
+  if (m.type === "InstallSnapshot") return versionFor([], m.confState);
+  return WIRE_VERSION_BEFORE_MEMBERSHIP;
+}
+
+function packMessageFields(m: Message, version: number): Packed {
   switch (m.type) {
-    case "AppendEntries":
-      return [m.prevLogIndex, m.prevLogTerm, m.entries.map(packEntry), m.leaderCommit];
+    case "AppendEntries": {
+      const entries = m.entries.map((e) => packEntry(e, version));
+      return [m.prevLogIndex, m.prevLogTerm, entries, m.leaderCommit];
+    }
     case "AppendEntriesResponse":
       return [m.success, m.matchIndex, m.conflictIndex, m.conflictTerm];
     case "Heartbeat":
@@ -99,7 +150,7 @@ function packMessageFields(m: Message): Packed {
       return [
         m.lastIncludedIndex,
         m.lastIncludedTerm,
-        packConfState(m.confState),
+        packConfState(m.confState, version),
         m.offset,
         m.totalBytes,
         m.data,
@@ -123,23 +174,26 @@ function packMessageFields(m: Message): Packed {
  * hand it on (socket, batch) as is; it is never overwritten by later encodes.
  */
 export function encodeMessage(m: Message): Uint8Array {
-  const head = [RAFT_WIRE_VERSION, MESSAGE_TYPE_CODES[m.type], m.from, m.to, m.term];
-  return packr.pack([...head, ...packMessageFields(m)]);
+  const version = messageVersion(m);
+  const head = [version, MESSAGE_TYPE_CODES[m.type], m.from, m.to, m.term];
+  return packr.pack([...head, ...packMessageFields(m, version)]);
 }
 
 /** Encodes a log entry (for stable storage) as one frame. */
 export function encodeEntry(e: Entry): Uint8Array {
-  return packr.pack([RAFT_WIRE_VERSION, ...packEntry(e)]);
+  const version = versionFor([e]);
+  return packr.pack([version, ...packEntry(e, version)]);
 }
 
-/** Encodes a hard state (term, vote, commit) as one frame. */
+/** Encodes a hard state (term, vote, commit) as one frame (its layout is the same in every version). */
 export function encodeHardState(h: HardState): Uint8Array {
-  return packr.pack([RAFT_WIRE_VERSION, h.term, h.vote, h.commit]);
+  return packr.pack([WIRE_VERSION_BEFORE_MEMBERSHIP, h.term, h.vote, h.commit]);
 }
 
 /** Encodes snapshot metadata (index, term, ConfState) as one frame. */
 export function encodeSnapshotMetadata(s: SnapshotMetadata): Uint8Array {
-  return packr.pack([RAFT_WIRE_VERSION, s.index, s.term, ...packConfState(s.confState)]);
+  const version = versionFor([], s.confState);
+  return packr.pack([version, s.index, s.term, ...packConfState(s.confState, version)]);
 }
 
 // ── Decoding ─────────────────────────────────────────────────────────────────────────────────
@@ -172,12 +226,14 @@ class FieldReader {
   private constructor(
     private readonly values: readonly unknown[],
     private where: string,
+    /** The version of the frame being read (layouts of nested values depend on it). */
+    readonly version: number,
   ) {}
 
   /** A reader over `value`, which must be an array; `where` names it in errors. */
-  static of(value: unknown, where: string): FieldReader {
+  static of(value: unknown, where: string, version: number): FieldReader {
     if (!Array.isArray(value)) return fail(where, "expected an array");
-    return new FieldReader(value as unknown[], where);
+    return new FieldReader(value as unknown[], where, version);
   }
 
   /** Names the fields read from now on as fields of `where`. */
@@ -242,7 +298,7 @@ class FieldReader {
 
   /** The array field `name`, read by `read`, which must consume all of it. */
   nested<T>(name: string, read: (reader: FieldReader) => T): T {
-    const reader = FieldReader.of(this.take(name), this.at(name));
+    const reader = FieldReader.of(this.take(name), this.at(name), this.version);
     const result = read(reader);
     reader.end();
     return result;
@@ -271,9 +327,14 @@ function openFrame(bytes: Uint8Array, what: string): FieldReader {
       cause: error,
     });
   }
-  const reader = FieldReader.of(value, what);
-  const version = reader.nat("version");
-  check(version === RAFT_WIRE_VERSION, what, `unsupported frame version ${version}`);
+  const version = FieldReader.of(value, what, 0).nat("version");
+  check(
+    version >= WIRE_VERSION_BEFORE_MEMBERSHIP && version <= RAFT_WIRE_VERSION,
+    what,
+    `unsupported frame version ${version}`,
+  );
+  const reader = FieldReader.of(value, what, version);
+  reader.nat("version");
   return reader;
 }
 
@@ -281,16 +342,23 @@ const ENTRY_TYPE_BY_CODE = new Map<number, EntryType>(
   Object.entries(ENTRY_TYPE_CODES).map(([type, code]) => [code, type as EntryType]),
 );
 
-/** Reads `[index, term, typeCode, data]` and nothing more. */
+/** Reads `[index, term, typeCode, data | confState]` and nothing more. */
 function readEntry(r: FieldReader): Entry {
   const index = r.nat("index");
   const term = r.nat("term");
   const typeCode = r.nat("type");
+  const type = ENTRY_TYPE_BY_CODE.get(typeCode);
+  if (type === undefined || (type === "Config" && r.version === WIRE_VERSION_BEFORE_MEMBERSHIP)) {
+    return fail(r.at("type"), `unknown entry type code ${typeCode}`);
+  }
+  check(index >= 1, r.at("index"), "a log index starts at 1");
+  if (type === "Config") {
+    const config = r.nested("config", readConfState);
+    r.end();
+    return { index, term, type, data: new Uint8Array(0), config };
+  }
   const data = r.bytes("data");
   r.end();
-  const type = ENTRY_TYPE_BY_CODE.get(typeCode);
-  if (type === undefined) return fail(r.at("type"), `unknown entry type code ${typeCode}`);
-  check(index >= 1, r.at("index"), "a log index starts at 1");
   check(type === "Normal" || data.byteLength === 0, r.at("data"), "a NoOp entry carries no data");
   return { index, term, type, data };
 }
@@ -301,15 +369,26 @@ function checkSortedUnique(ids: readonly NodeId[], at: string): void {
   }
 }
 
-/** Reads `voters[], learners[]`: each sorted, unique, disjoint, together within the limit. */
+function readAddress(value: unknown, at: string): MemberAddress {
+  const r = FieldReader.of(value, at, RAFT_WIRE_VERSION);
+  const address = { id: r.nodeId("id"), address: r.text("address", memberAddressCharsMax) };
+  r.end();
+  return address;
+}
+
+/**
+ * Reads `voters[], learners[]` (and from version 2 `addresses[], removed[]`): each sorted and
+ * unique, voters and learners disjoint and together within the limit, addresses only of members,
+ * removed ids never members.
+ */
 function readConfState(r: FieldReader): ConfState {
   const voters = r.list("voters", raftConfMembersMax, nodeIdAt);
   const learners = r.list("learners", raftConfMembersMax, nodeIdAt);
   checkSortedUnique(voters, r.at("voters"));
   checkSortedUnique(learners, r.at("learners"));
-  const voterSet = new Set<string>(voters);
+  const members = new Set<string>(voters);
   check(
-    learners.every((id) => !voterSet.has(id)),
+    learners.every((id) => !members.has(id)),
     r.at("learners"),
     "a learner cannot also be a voter",
   );
@@ -318,7 +397,31 @@ function readConfState(r: FieldReader): ConfState {
     r.at("voters"),
     `at most ${raftConfMembersMax} members`,
   );
-  return { voters, learners };
+  if (r.version === WIRE_VERSION_BEFORE_MEMBERSHIP) return { voters, learners };
+  for (const id of learners) members.add(id);
+  const addresses = r.list("addresses", raftConfMembersMax, readAddress);
+  const removed = r.list("removed", raftConfRemovedIdsMax, nodeIdAt);
+  checkSortedUnique(
+    addresses.map((a) => a.id),
+    r.at("addresses"),
+  );
+  check(
+    addresses.every((a) => members.has(a.id)),
+    r.at("addresses"),
+    "only members have addresses",
+  );
+  checkSortedUnique(removed, r.at("removed"));
+  check(
+    removed.every((id) => !members.has(id)),
+    r.at("removed"),
+    "a removed id is never a member",
+  );
+  return {
+    voters,
+    learners,
+    ...(addresses.length > 0 ? { addresses } : {}),
+    ...(removed.length > 0 ? { removed } : {}),
+  };
 }
 
 interface EnvelopeFields {
@@ -363,7 +466,7 @@ const MESSAGE_DECODERS: MessageDecoders = {
       prevLogIndex: r.nat("prevLogIndex"),
       prevLogTerm: r.nat("prevLogTerm"),
       entries: r.list("entries", raftEntriesPerMessageMax, (value, at) =>
-        readEntry(FieldReader.of(value, at)),
+        readEntry(FieldReader.of(value, at, r.version)),
       ),
       leaderCommit: r.nat("leaderCommit"),
     };

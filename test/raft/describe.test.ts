@@ -14,10 +14,18 @@ import { entriesOf } from "./harness.js";
 const envelope = { from: asNodeId("1"), to: asNodeId("2"), term: 2 };
 
 describe("describe*", () => {
-  it("prints an entry as index/term type size", () => {
+  it("prints an entry as index/term type size, a Config entry with its members", () => {
     expect(describeEntry({ index: 6, term: 2, type: "Normal", data: new Uint8Array(12) })).toBe(
       "6/2 Normal 12B",
     );
+    const config = {
+      voters: ["1", "2"].map(asNodeId),
+      learners: [asNodeId("4")],
+      removed: [asNodeId("3")],
+    };
+    expect(
+      describeEntry({ index: 7, term: 2, type: "Config", data: new Uint8Array(0), config }),
+    ).toBe("7/2 Config voters=[1 2] learners=[4] removed=[3]");
   });
 
   it("prints messages the way a person reads them", () => {

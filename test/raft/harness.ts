@@ -1,15 +1,16 @@
 // An interaction harness for scenario tests: N RawNodes over MemoryStorage, a scripted network
 // (deliver all, deliver some, drop, cut links) and the production loop order per Ready
 // (persist → send → apply → advance), with a transcript of every message sent via describe*.
+import { CoordinatorError } from "../../src/errors.js";
 import { asNodeId, type LogIndex, type NodeId } from "../../src/util/ids.js";
-import { createPrng } from "../../src/util/prng.js";
+import { createPrng, type Prng } from "../../src/util/prng.js";
 import { defaultRaftConfig, type RaftConfig } from "../../src/raft/config.js";
 import { describeMessage } from "../../src/raft/describe.js";
 import { MemoryStorage, type MemoryStorageInit } from "../../src/raft/memory-storage.js";
 import type { Message } from "../../src/raft/messages.js";
 import { RawNode } from "../../src/raft/raw-node.js";
 import type { ReadIndexFailure, ReadState } from "../../src/raft/ready.js";
-import type { ConfState, Entry } from "../../src/raft/types.js";
+import type { ConfChange, ConfState, Entry } from "../../src/raft/types.js";
 
 /** Config fields a scenario may override (everything but identity, storage, prng, applied). */
 export type NodeOptions = Partial<Omit<RaftConfig, "id" | "storage" | "prng" | "applied">>;
@@ -57,6 +58,17 @@ export class TestNode {
   }
 }
 
+/** The code of the CoordinatorError `action` throws, or undefined if it returns. */
+export function codeOf(action: () => unknown): string | undefined {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof CoordinatorError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
 /** Builds entries `index/term` with a one-byte payload (a NoOp-free log for initial states). */
 export function entriesOf(...positions: [LogIndex, number][]): Entry[] {
   return positions.map(([index, term]) => ({
@@ -80,27 +92,52 @@ export class Cluster {
   /** Every message sent, as `describeMessage` lines (and a few harness events). */
   transcript: string[] = [];
   private readonly cutLinks = new Set<string>();
+  private readonly seedPrng: Prng;
 
-  constructor(ids: readonly string[], options: ClusterOptions = {}) {
+  constructor(
+    ids: readonly string[],
+    private readonly options: ClusterOptions = {},
+  ) {
     const nodeIds = ids.map(asNodeId);
     const learners = new Set(options.learners ?? []);
     this.confState = {
       voters: nodeIds.filter((id) => !learners.has(id)).sort(),
       learners: nodeIds.filter((id) => learners.has(id)).sort(),
     };
-    const seedPrng = createPrng(options.seed ?? 1);
+    this.seedPrng = createPrng(options.seed ?? 1);
     for (const id of nodeIds) {
-      const storage = new MemoryStorage({ confState: this.confState, ...options.init?.(id) });
-      const prng = seedPrng.fork();
-      const makeConfig = (node: TestNode): RaftConfig => ({
-        ...defaultRaftConfig(id, storage, prng),
-        electionTimeoutTicks: 10,
-        heartbeatIntervalTicks: 2,
-        ...withoutInit(options),
-        applied: node.appliedIndex,
-      });
-      this.nodes.set(id, new TestNode(id, storage, makeConfig));
+      this.addNode(id, new MemoryStorage({ confState: this.confState, ...options.init?.(id) }));
     }
+  }
+
+  private addNode(id: NodeId, storage: MemoryStorage): TestNode {
+    const prng = this.seedPrng.fork();
+    const makeConfig = (node: TestNode): RaftConfig => ({
+      ...defaultRaftConfig(id, storage, prng),
+      electionTimeoutTicks: 10,
+      heartbeatIntervalTicks: 2,
+      ...withoutInit(this.options),
+      applied: node.appliedIndex,
+    });
+    const node = new TestNode(id, storage, makeConfig);
+    this.nodes.set(id, node);
+    return node;
+  }
+
+  /**
+   * Starts a new node `id` with an empty log and no configuration, as a server that is about to
+   * be added: it learns the configuration from the leader's log or snapshot.
+   */
+  join(id: string): TestNode {
+    const confState: ConfState = { voters: [], learners: [] };
+    return this.addNode(asNodeId(id), new MemoryStorage({ confState }));
+  }
+
+  /** Proposes a membership change at `id` (must be leader); returns the entry's index. */
+  proposeConf(id: string, change: ConfChange): LogIndex {
+    const { index } = this.raw(id).proposeConfChange(change);
+    this.process(this.node(id));
+    return index;
   }
 
   node(id: string): TestNode {

@@ -59,10 +59,8 @@ describe("RaftLog", () => {
 
     it("appends new entries and reports the last index the leader's message covers", () => {
       const log = logOf([1, 1]);
-      expect(log.maybeAppend(2, 1, entriesOf([3, 2], [4, 2]))).toEqual({
-        kind: "appended",
-        lastNewIndex: 4,
-      });
+      const fresh = entriesOf([3, 2], [4, 2]);
+      expect(log.maybeAppend(2, 1, fresh)).toEqual({ kind: "appended", lastNewIndex: 4, fresh });
       expect(positions(log)).toEqual(["1/1", "2/1", "3/2", "4/2"]);
     });
 
@@ -71,14 +69,16 @@ describe("RaftLog", () => {
       expect(log.maybeAppend(1, 1, entriesOf([2, 1]))).toEqual({
         kind: "appended",
         lastNewIndex: 2,
+        fresh: [],
       });
       expect(log.lastIndex()).toBe(4);
     });
 
     it("drops the conflicting suffix from the first conflicting entry", () => {
       const log = logOf([1, 1, 2, 2, 2], 2);
-      log.maybeAppend(2, 1, entriesOf([3, 2], [4, 3]));
+      const outcome = log.maybeAppend(2, 1, entriesOf([3, 2], [4, 3]));
       expect(positions(log)).toEqual(["1/1", "2/1", "3/2", "4/3"]);
+      expect(outcome).toMatchObject({ fresh: entriesOf([4, 3]) });
     });
 
     it("refuses to contradict a committed entry (a broken leader) without changing the log", () => {

@@ -6,7 +6,7 @@ import { InvariantViolation } from "../../src/util/assert.js";
 import { asNodeId } from "../../src/util/ids.js";
 import { MemoryStorage, StorageMisuseError } from "../../src/raft/memory-storage.js";
 import { LogCompactedError, LogUnavailableError } from "../../src/raft/storage.js";
-import type { Snapshot } from "../../src/raft/types.js";
+import type { Entry, Snapshot } from "../../src/raft/types.js";
 import { entriesOf, logWithTerms } from "./harness.js";
 
 const confState = { voters: [asNodeId("1"), asNodeId("2"), asNodeId("3")], learners: [] };
@@ -77,6 +77,26 @@ describe("MemoryStorage", () => {
     s.compact(4);
     expect([s.firstIndex(), s.lastIndex(), s.term(4)]).toEqual([5, 5, 2]);
     expect(positions(s)).toEqual(["5/3"]);
+  });
+
+  it("createSnapshot records the configuration in force at its index, not a later one", () => {
+    const config = (index: number, voters: string[]): Entry => ({
+      index,
+      term: 1,
+      type: "Config",
+      data: new Uint8Array(0),
+      config: { voters: voters.map(asNodeId), learners: [] },
+    });
+    const one = (index: number): Entry => entriesOf([index, 1])[0]!;
+    const s = new MemoryStorage({
+      confState,
+      hardState: { term: 1, vote: null, commit: 5 },
+      entries: [one(1), config(2, ["1", "2"]), one(3), config(4, ["1"]), one(5)],
+    });
+    expect(s.createSnapshot(1, new Uint8Array()).metadata.confState).toEqual(confState);
+    expect(s.createSnapshot(3, new Uint8Array()).metadata.confState.voters).toEqual(["1", "2"]);
+    expect(s.initialState().confState.voters).toEqual(["1", "2"]);
+    expect(s.createSnapshot(5, new Uint8Array()).metadata.confState.voters).toEqual(["1"]);
   });
 
   it("refuses snapshots and compactions the log rules out, with a typed error", () => {

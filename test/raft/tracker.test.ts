@@ -1,5 +1,6 @@
 // Proves the tracker reads the configuration as a value (sorted, deduplicated, learners apart from
 // voters) and applies the majority rules to its progress and votes.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { asNodeId } from "../../src/util/ids.js";
 import { ProgressTracker } from "../../src/raft/tracker.js";
@@ -51,5 +52,41 @@ describe("ProgressTracker", () => {
     expect(t.quorumActive(asNodeId("1"))).toBe(false);
     t.progress.get(asNodeId("3"))!.recentActive = true;
     expect(t.quorumActive(asNodeId("1"))).toBe(true);
+  });
+});
+
+describe("ProgressTracker with learners (property)", () => {
+  const members = fc.uniqueArray(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 8 });
+
+  it("learners' acknowledgements, votes and activity never change commit, elections or quorum", () => {
+    fc.assert(
+      fc.property(
+        members,
+        fc.nat(7),
+        fc.array(fc.nat(20), { minLength: 9, maxLength: 9 }),
+        fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }),
+        (ns, learnerCount, matches, flags) => {
+          const all = ns.map((n) => asNodeId(String(n)));
+          const learners = all.slice(0, Math.min(learnerCount, all.length - 1));
+          const voters = all.slice(learners.length);
+          const withLearners = new ProgressTracker({ voters, learners }, 4, 100);
+          const votersOnly = new ProgressTracker({ voters, learners: [] }, 4, 100);
+          for (const t of [withLearners, votersOnly]) {
+            t.resetProgress(1);
+            all.forEach((id, i) => {
+              const pr = t.progress.get(id);
+              pr?.maybeUpdate(matches[i] ?? 0);
+              if (pr !== undefined) pr.recentActive = flags[i] ?? false;
+              t.recordVote(id, flags[i] ?? false);
+            });
+          }
+          const self = voters[0]!;
+          expect(withLearners.majorityMatchIndex()).toBe(votersOnly.majorityMatchIndex());
+          expect(withLearners.tallyVotes()).toBe(votersOnly.tallyVotes());
+          expect(withLearners.quorumActive(self)).toBe(votersOnly.quorumActive(self));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

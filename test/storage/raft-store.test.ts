@@ -7,7 +7,9 @@ import os from "node:os";
 import path from "node:path";
 import { ClassicLevel } from "classic-level";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Entry, HardState, Snapshot } from "../../src/raft/types.js";
+import { configHistoryOf } from "../../src/raft/config-history.js";
+import { MemoryStorage } from "../../src/raft/memory-storage.js";
+import type { ConfState, Entry, HardState, Snapshot } from "../../src/raft/types.js";
 import { RaftStore, STORE_DIRECTORY } from "../../src/storage/raft-store.js";
 import {
   FORMAT_KEY,
@@ -160,6 +162,32 @@ describe("persist and load", () => {
     });
     await store.close();
     expect(await storedLogIndexes(dir)).toEqual([13, 14]);
+  });
+
+  it("keeps the configuration: Config entries and a snapshot's members, addresses and removed ids", async () => {
+    const dir = await tempDir();
+    const store = await open(dir);
+    const confState: ConfState = {
+      voters: ["n1", "n2", "n4"].map(asNodeId),
+      learners: [asNodeId("n5")],
+      addresses: [{ id: asNodeId("n5"), address: "10.0.0.5:7001" }],
+      removed: [asNodeId("n3")],
+    };
+    const snapshot: Snapshot = { metadata: { index: 20, term: 3, confState }, data: bytes("s") };
+    const change: Entry = {
+      index: 21,
+      term: 3,
+      type: "Config",
+      data: new Uint8Array(0),
+      config: { ...confState, voters: ["n1", "n2", "n4", "n5"].map(asNodeId), learners: [] },
+    };
+    await store.persist({ hardState: hard(3, 20), snapshot, entries: [change, entry(22, 3)] });
+    await store.close();
+    const loaded = await (await open(dir)).load();
+    expect(loaded).toEqual({ hardState: hard(3, 20), snapshot, entries: [change, entry(22, 3)] });
+    // What a restarting node derives from it: the latest Config entry after the snapshot.
+    const memory = new MemoryStorage({ confState, snapshot, entries: loaded.entries });
+    expect(configHistoryOf(memory).latest()).toEqual({ index: 21, confState: change.config });
   });
 
   it("refuses entries that do not attach to the log", async () => {

@@ -36,12 +36,33 @@ const envelope = fc
   .filter(({ from, to }) => from !== to);
 const bytes = fc.uint8Array({ maxLength: 48 });
 
+const role = fc.constantFrom("voter", "learner", "removed");
+const address = fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined });
+
+/** A canonical ConfState: members sorted, addresses of members only, removed ids apart. */
 const confState: fc.Arbitrary<ConfState> = fc
-  .uniqueArray(fc.tuple(nodeId, fc.boolean()), { maxLength: 7, selector: ([id]) => id })
-  .map((members) => ({
-    voters: members.flatMap(([id, voter]) => (voter ? [id] : [])).sort(),
-    learners: members.flatMap(([id, voter]) => (voter ? [] : [id])).sort(),
-  }));
+  .uniqueArray(fc.tuple(nodeId, role, address), { maxLength: 7, selector: ([id]) => id })
+  .map((items) => {
+    const sorted = [...items].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const ofRole = (r: string) => sorted.filter(([, rr]) => rr === r).map(([id]) => id);
+    const addresses = sorted.flatMap(([id, r, a]) =>
+      r !== "removed" && a !== undefined ? [{ id, address: a }] : [],
+    );
+    const removed = ofRole("removed");
+    return {
+      voters: ofRole("voter"),
+      learners: ofRole("learner"),
+      ...(addresses.length > 0 ? { addresses } : {}),
+      ...(removed.length > 0 ? { removed } : {}),
+    };
+  });
+
+/** The content of an entry: a command, a NoOp or a configuration. */
+const entryContent = fc.oneof(
+  bytes.map((data) => ({ type: "Normal" as const, data })),
+  fc.constant({ type: "NoOp" as const, data: new Uint8Array(0) }),
+  confState.map((config) => ({ type: "Config" as const, data: new Uint8Array(0), config })),
+);
 
 /** An AppendEntries a correct leader could send: consecutive entries, non-decreasing terms. */
 const appendEntries: fc.Arbitrary<MessageOf<"AppendEntries">> = fc
@@ -50,15 +71,14 @@ const appendEntries: fc.Arbitrary<MessageOf<"AppendEntries">> = fc
     fc
       .record({
         prevLogTerm: prevLogIndex === 0 ? fc.constant(0) : fc.integer({ min: 0, max: env.term }),
-        entries: fc.array(fc.tuple(fc.nat(env.term), fc.boolean(), bytes), { maxLength: 6 }),
+        entries: fc.array(fc.tuple(fc.nat(env.term), entryContent), { maxLength: 6 }),
       })
       .map(({ prevLogTerm, entries }) => {
         const terms = entries.map(([t]) => Math.max(t, prevLogTerm)).sort((a, b) => a - b);
-        const built: Entry[] = entries.map(([, noOp, data], i) => ({
+        const built: Entry[] = entries.map(([, content], i) => ({
           index: prevLogIndex + 1 + i,
           term: terms[i]!,
-          type: noOp ? "NoOp" : "Normal",
-          data: noOp ? new Uint8Array(0) : data,
+          ...content,
         }));
         return {
           type: "AppendEntries" as const,
@@ -172,8 +192,12 @@ const anyMessage: fc.Arbitrary<Message> = fc.oneof(
 );
 
 const entry: fc.Arbitrary<Entry> = fc
-  .record({ index: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), term: nat, data: bytes })
-  .map(({ index, term, data }) => ({ index, term, type: "Normal" as const, data }));
+  .record({
+    index: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+    term: nat,
+    content: entryContent,
+  })
+  .map(({ index, term, content }) => ({ index, term, ...content }));
 
 const hardState: fc.Arbitrary<HardState> = fc.record({
   term: nat,
@@ -294,11 +318,67 @@ describe("round trips", () => {
     const fields = unpackRaw(
       encodeMessage({ type: "TimeoutNow", from: id("a"), to: id("b"), term: 7 }),
     );
-    expect(fields).toEqual([RAFT_WIRE_VERSION, 11, "a", "b", 7]);
+    expect(fields).toEqual([1, 11, "a", "b", 7]);
   });
 });
 
 // ── Rejections ───────────────────────────────────────────────────────────────────────────────
+
+describe("versions", () => {
+  const config: Entry = {
+    index: 7,
+    term: 2,
+    type: "Config",
+    data: new Uint8Array(0),
+    config: {
+      voters: [id("n1")],
+      learners: [id("n2")],
+      addresses: [{ id: id("n2"), address: "a:1" }],
+    },
+  };
+
+  it("writes version 1 until a frame needs membership fields, then version 2", () => {
+    expect(unpackRaw(encodeEntry(normal(1, 1)))[0]).toBe(1);
+    expect(unpackRaw(encodeMessage(append()))[0]).toBe(1);
+    expect(unpackRaw(encodeMessage(snapshotChunk()))[0]).toBe(1);
+    expect(unpackRaw(encodeEntry(config))).toEqual([
+      RAFT_WIRE_VERSION,
+      7,
+      2,
+      3,
+      [["n1"], ["n2"], [["n2", "a:1"]], []],
+    ]);
+    const withConfig = append({ entries: [normal(6, 2), { ...config, index: 7, term: 3 }] });
+    expect(unpackRaw(encodeMessage(withConfig))[0]).toBe(RAFT_WIRE_VERSION);
+    const removedOnly = { voters: [id("n1")], learners: [], removed: [id("n0")] };
+    const snapshotFrame = encodeSnapshotMetadata({ index: 5, term: 1, confState: removedOnly });
+    expect(unpackRaw(snapshotFrame)[0]).toBe(RAFT_WIRE_VERSION);
+  });
+
+  it("reads version-1 records as stored before membership changes", () => {
+    const v1 = raw.pack([1, 10, 3, ["n1", "n2", "n3"], ["n4"]]);
+    expect(decodeSnapshotMetadata(v1)).toEqual({
+      index: 10,
+      term: 3,
+      confState: { voters: ["n1", "n2", "n3"], learners: ["n4"] },
+    });
+    expect(decodeEntry(raw.pack([1, 4, 2, 1, Uint8Array.of(9)]))).toEqual({
+      index: 4,
+      term: 2,
+      type: "Normal",
+      data: Uint8Array.of(9),
+    });
+  });
+
+  it("refuses a Config entry or a four-field ConfState in a version-1 frame", () => {
+    const v2 = unpackRaw(encodeEntry(config));
+    expect(decodeError(() => decodeEntry(raw.pack([1, ...v2.slice(1)]))).message).toMatch(
+      /unknown entry type code 3/,
+    );
+    const v1WithExtras = raw.pack([1, 10, 3, ["n1"], [], [], []]);
+    expect(decodeError(() => decodeSnapshotMetadata(v1WithExtras)).message).toMatch(/fields, got/);
+  });
+});
 
 describe("malformed frames", () => {
   it("arbitrary bytes never decode to anything but a message or a WireDecodeError", () => {
@@ -342,8 +422,11 @@ describe("malformed frames", () => {
 
   it("rejects an unknown version, message type or entry type", () => {
     const m = append();
-    expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[0] = 2)))).message).toMatch(
-      /unsupported frame version 2/,
+    expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[0] = 3)))).message).toMatch(
+      /unsupported frame version 3/,
+    );
+    expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[0] = 0)))).message).toMatch(
+      /unsupported frame version 0/,
     );
     expect(decodeError(() => decodeMessage(editedFrame(m, (f) => (f[1] = 99)))).message).toMatch(
       /unknown message type code 99/,
@@ -426,6 +509,20 @@ describe("malformed frames", () => {
     expect(decodeError(() => decodeMessage(encodeMessage(loop))).message).toMatch(
       /never sent to its sender/,
     );
+  });
+
+  it("rejects a ConfState whose addresses or removed ids contradict its members", () => {
+    const members = { voters: [id("n1"), id("n2")], learners: [id("n3")] };
+    const cases: [ConfState, RegExp][] = [
+      [{ ...members, addresses: [{ id: id("n9"), address: "h:1" }] }, /only members have/],
+      [{ ...members, removed: [id("n3")] }, /never a member/],
+      [{ ...members, removed: [id("n8"), id("n7")] }, /sorted ids/],
+      [{ ...members, addresses: [{ id: id("n1"), address: "" }] }, /address: expected a string/],
+    ];
+    for (const [confState, why] of cases) {
+      const frame = encodeMessage(snapshotChunk({ confState }));
+      expect(decodeError(() => decodeMessage(frame)).message).toMatch(why);
+    }
   });
 
   it("rejects malformed entries, hard states and snapshot metadata records", () => {

@@ -2,22 +2,11 @@
 // wins despite leader leases, a slow one is caught up first while proposals are refused, and a
 // transfer that cannot complete is abandoned after an election timeout.
 import { describe, expect, it } from "vitest";
-import { CoordinatorError } from "../../../src/errors.js";
 import { asNodeId } from "../../../src/util/ids.js";
-import { Cluster } from "../harness.js";
+import { Cluster, codeOf } from "../harness.js";
 
 const two = asNodeId("2");
 const three = asNodeId("3");
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof CoordinatorError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe("leadership transfer (thesis §3.10)", () => {
   it("an up-to-date transferee receives TimeoutNow and wins the next term despite leases", () => {
