@@ -84,13 +84,22 @@ function coverageOf(result: SeedResult): Coverage {
   for (const [key, n] of Object.entries(result.workload)) add(`clients.${key}`, n);
   for (const [key, n] of Object.entries(result.lives)) add(`lives.${key}`, n);
   for (const [type, n] of Object.entries(result.sent)) add(`sent.${type}`, n);
+  for (const [kind, n] of Object.entries(result.eventKinds)) add(`events.${kind}`, n);
   for (const [action, n] of Object.entries(result.nemesis)) add(`nemesis.${action}`, n);
   return coverage;
 }
 
 /** Runs one seed and reduces it to what a summary needs. */
-export async function runOne(run: Run, steps: number, injectBug?: InjectedBug): Promise<RunOutcome> {
-  const result = await runSeed({ ...run, steps, ...(injectBug === undefined ? {} : { injectBug }) });
+export async function runOne(
+  run: Run,
+  steps: number,
+  injectBug?: InjectedBug,
+): Promise<RunOutcome> {
+  const result = await runSeed({
+    ...run,
+    steps,
+    ...(injectBug === undefined ? {} : { injectBug }),
+  });
   return {
     ...run,
     events: result.events,
@@ -116,11 +125,19 @@ export function summarize(outcomes: readonly RunOutcome[]): {
     if (outcome.violated !== null) violations++;
     else if (outcome.failure !== null) livenessFailures++;
     hash.addString(outcome.hash);
-    for (const [key, n] of Object.entries(outcome.coverage)) coverage[key] = (coverage[key] ?? 0) + n;
+    for (const [key, n] of Object.entries(outcome.coverage))
+      coverage[key] = (coverage[key] ?? 0) + n;
   }
   const seeds = new Set(outcomes.map((o) => o.seed)).size;
   return {
-    summary: { seeds, runs: outcomes.length, events, violations, livenessFailures, hash: hash.hex() },
+    summary: {
+      seeds,
+      runs: outcomes.length,
+      events,
+      violations,
+      livenessFailures,
+      hash: hash.hex(),
+    },
     coverage,
   };
 }

@@ -138,7 +138,7 @@ function drawNemesisWeights(prng: Prng): Record<NemesisAction, number> {
  * @param faultPhaseEvents how many events run before everything is healed (`--steps`)
  */
 export function drawScenario(prng: Prng, nodeCount: 3 | 5, faultPhaseEvents: number): Scenario {
-  const tickIntervalMs = 10;
+  const tickIntervalMs = pick(prng, [20, 40]);
   const timings = drawTimings(prng, tickIntervalMs);
   const electionSpanMs = 2 * timings.electionTimeoutTicks * tickIntervalMs;
   const rates = () => (prng.nextInt(3) === 0 ? 1 : 0.9 + 0.2 * prng.nextFloat());

@@ -60,6 +60,8 @@ export interface SeedResult {
   readonly leaderTerms: number;
   /** Messages sent, by type (which parts of the protocol the run exercised). */
   readonly sent: Readonly<Partial<Record<MessageType, number>>>;
+  /** Events run, by kind. */
+  readonly eventKinds: Readonly<Partial<Record<WorldEvent["kind"], number>>>;
   /** Node lives begun, failed starts and fail-stops on disk errors, summed over the nodes. */
   readonly lives: { starts: number; failedStarts: number; failStops: number };
 }
@@ -83,6 +85,7 @@ class Simulation implements ClusterObserver {
   private readonly leaderTerms = new Set<number>();
   private readonly sentByType: Partial<Record<MessageType, number>> = {};
   private readonly hashedIndex: number[] = [];
+  private readonly byKind: Partial<Record<WorldEvent["kind"], number>> = {};
   private events = 0;
   private healedAtMs: number | undefined;
   private draining = false;
@@ -156,7 +159,7 @@ class Simulation implements ClusterObserver {
       this.hashEvent(event);
       event.run();
       await this.world.settle();
-      this.checkNodes();
+      this.checkNodes(event.node);
       if (this.checker.failed || this.finished) break;
       this.advancePhase();
     }
@@ -221,9 +224,12 @@ class Simulation implements ClusterObserver {
 
   // ── checks, healing, liveness ────────────────────────────────────────────────────────────
 
-  /** Raft status of every running node; the state hash wherever the applied index moved. */
-  private checkNodes(): void {
-    for (const sim of this.nodes) {
+  /**
+   * Raft status of the node the event concerned (of every node after a client's or the
+   * nemesis's event); the state hash wherever the applied index moved.
+   */
+  private checkNodes(index: number): void {
+    for (const sim of index < 0 ? this.nodes : this.nodes.slice(index, index + 1)) {
       const node = sim.node;
       if (node === null) continue;
       const status = node.coreStatus();
@@ -323,6 +329,7 @@ class Simulation implements ClusterObserver {
   }
 
   private hashEvent(event: WorldEvent): void {
+    this.byKind[event.kind] = (this.byKind[event.kind] ?? 0) + 1;
     this.hash
       .addInt(this.world.nowMs)
       .addInt(EVENT_KINDS[event.kind])
@@ -355,6 +362,7 @@ class Simulation implements ClusterObserver {
       nemesis: this.nemesis.stats,
       leaderTerms: this.leaderTerms.size,
       sent: this.sentByType,
+      eventKinds: this.byKind,
       lives,
     };
   }

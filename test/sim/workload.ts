@@ -228,10 +228,16 @@ export class Workload {
 
   private within<T>(run: () => Promise<Outcome<T>>): Promise<Outcome<T>> {
     return new Promise((resolve) => {
-      this.world.at(this.world.nowMs + this.config.requestTimeoutMs, "client", -1, () =>
-        resolve({ kind: "unknown" }),
-      );
-      void run().then(resolve);
+      let settled = false;
+      const finish = (outcome: Outcome<T>): void => {
+        if (settled) return;
+        settled = true;
+        resolve(outcome);
+      };
+      const deadlineMs = this.world.nowMs + this.config.requestTimeoutMs;
+      const expire = () => finish({ kind: "unknown" });
+      this.world.at(deadlineMs, "client", -1, expire, () => !settled);
+      void run().then(finish);
     });
   }
 

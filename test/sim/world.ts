@@ -44,6 +44,7 @@ const always = () => true;
 /** The run's one queue and its virtual clock. */
 export class World {
   private readonly queue = new EventQueue<WorldEvent>();
+  private immediates: (() => void)[] = [];
   private virtualMs = 0;
 
   /** Virtual time, ms since the run began. */
@@ -67,12 +68,24 @@ export class World {
     }
   }
 
+  /** Runs `run` right after the current event and what it set off (a `setImmediate`). */
+  immediate(run: () => void): void {
+    this.immediates.push(run);
+  }
+
   /**
    * Lets every promise continuation queued by the last event run (Node drains the microtask
-   * queue before an immediate callback); nothing else in the process uses real timers.
+   * queue before an immediate callback; nothing else in the process uses real timers), then
+   * the immediates it armed, and theirs, in order: all at the same virtual instant.
    */
-  settle(): Promise<void> {
-    return new Promise((resolve) => setImmediate(resolve));
+  async settle(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const due = this.immediates;
+      if (due.length === 0) return;
+      this.immediates = [];
+      for (const run of due) run();
+    }
   }
 }
 
@@ -194,13 +207,7 @@ export class SimProcessTime {
       clearTimeout: cancel,
       setInterval: (callback, intervalMs) => arm(callback, intervalMs, true),
       clearInterval: cancel,
-      setImmediate: (callback) =>
-        this.world.at(
-          this.world.nowMs,
-          "immediate",
-          this.index,
-          this.inLife(incarnation, callback),
-        ),
+      setImmediate: (callback) => this.world.immediate(this.inLife(incarnation, callback)),
     };
   }
 }
