@@ -8,7 +8,7 @@ import * as constants from "../constants.js";
 import { defaultRaftConfig } from "../raft/config.js";
 import { MemoryStorage } from "../raft/memory-storage.js";
 import { RawNode } from "../raft/raw-node.js";
-import type { RaftFaults } from "../raft/config.js";
+import type { RaftConfig, RaftFaults } from "../raft/config.js";
 import type { ConfState, Snapshot } from "../raft/types.js";
 import type { LoadedRaftState } from "../storage/raft-store.js";
 import type { NodeId } from "../util/ids.js";
@@ -43,10 +43,29 @@ export interface NodeDeps {
   readonly onFatal: (error: Error) => void;
   /** An armed failpoint was reached (production: exit as if SIGKILLed). */
   readonly onCrash: (failpoint: Failpoint) => void;
+  /**
+   * Overrides of the Raft core's flow-control and election defaults (the simulator draws them
+   * per seed, so that small windows and one-entry messages make rare interleavings common).
+   */
+  readonly raftTuning?: RaftTuning;
   /** Deliberate bugs, TEST ONLY (./faults.ts and the Raft core's RaftFaults). */
   readonly faults?: NodeFaults;
   readonly raftFaults?: RaftFaults;
 }
+
+/** The Raft core's knobs a node's builder may override. */
+export type RaftTuning = Partial<
+  Pick<
+    RaftConfig,
+    | "preVote"
+    | "checkQuorum"
+    | "inflightMessagesMax"
+    | "inflightBytesMax"
+    | "appendBytesMax"
+    | "uncommittedBytesMax"
+    | "snapshotChunkBytesMax"
+  >
+>;
 
 /** Every part of a built node. */
 export interface NodeParts {
@@ -106,6 +125,7 @@ function recoverCore(deps: NodeDeps, loaded: LoadedRaftState, events: NodeEvents
   const applier = new Applier(snapshot, proposals, events, faults);
   const raw = new RawNode({
     ...defaultRaftConfig(config.nodeId, storage, deps.prng.fork()),
+    ...deps.raftTuning,
     electionTimeoutTicks: config.electionTimeoutTicks,
     heartbeatIntervalTicks: config.heartbeatIntervalTicks,
     applied: applier.appliedIndex,

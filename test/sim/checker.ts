@@ -44,6 +44,7 @@ export type InvariantName =
   | "node-failed"
   | "acknowledged-command-lost"
   | "stale-read"
+  | "not-linearizable"
   | "fencing-token-order"
   | "two-lease-holders"
   | "stale-fencing-write"

@@ -13,7 +13,40 @@
  */
 import type { CoordinatorState, PartitionGrant } from "../../src/state-machine/index.js";
 import type { NodeId } from "../../src/util/ids.js";
+import { checkLinearizable, type Model, type Operation } from "../support/linearizability.js";
 import type { InvariantChecker } from "./checker.js";
+
+/** An operation on the plan list: create one plan, or read the list. */
+export type PlanListInput =
+  { readonly op: "create"; readonly planId: string } | { readonly op: "read" };
+
+/** What it answered: created (or already there), or the sorted list read. */
+export type PlanListOutput =
+  { readonly kind: "created" } | { readonly kind: "read"; readonly planIds: readonly string[] };
+
+/** The plan list as a set that only grows (the simulated clients never delete a plan). */
+const planListModel: Model<string, PlanListInput, PlanListOutput> = {
+  initial: "",
+  key: (state) => state,
+  step(state, input, output) {
+    const plans = state === "" ? [] : state.split(",");
+    if (input.op === "create") {
+      const after = [...new Set([...plans, input.planId])].sort().join(",");
+      return output === undefined ? [state, after] : [after];
+    }
+    if (output === undefined) return [state];
+    return output.kind === "read" && [...output.planIds].sort().join(",") === state ? [state] : [];
+  },
+};
+
+/** Search budget of the final linearizability check (model steps). */
+const LINEARIZABILITY_STEPS_MAX = 200_000;
+
+/** What a linearizable read must at least see. */
+export interface ReadFloor {
+  readonly plans: ReadonlySet<string>;
+  readonly seqs: ReadonlyMap<string, number>;
+}
 
 /** A holding a worker believes it has: its token and until when its lease is confirmed. */
 export interface Holding {
@@ -35,6 +68,8 @@ export class CoordinatorChecker {
   /** Every holding workers believe in, by partition key. */
   readonly holdings = new Map<string, Set<Holding>>();
   private readonly highestWritten = new Map<string, number>();
+  /** The history of plan creations and linearizable plan-list reads (virtual ms). */
+  readonly history: Operation<PlanListInput, PlanListOutput>[] = [];
   /** Counters for summaries. */
   readonly stats = { acknowledged: 0, reads: 0, grants: 0, writesAccepted: 0, writesFenced: 0 };
 
@@ -64,21 +99,33 @@ export class CoordinatorChecker {
     this.ackedPlans.add(planId);
   }
 
-  /** The plans a read must see: those acknowledged before it began. */
-  readBegins(): ReadonlySet<string> {
-    return new Set(this.ackedPlans);
+  /** What a read must see: the plans and each session's seq acknowledged before it began. */
+  readBegins(): ReadFloor {
+    return { plans: new Set(this.ackedPlans), seqs: new Map(this.ackedSeq) };
   }
 
-  /** A linearizable read served by `node` saw `planIds`. */
-  readAnswered(node: NodeId, mustSee: ReadonlySet<string>, planIds: readonly string[]): void {
+  /**
+   * A linearizable read served by `node` saw `planIds` and, per client, the session's last
+   * applied seq: it must cover everything acknowledged before it began.
+   */
+  readAnswered(
+    node: NodeId,
+    floor: ReadFloor,
+    planIds: readonly string[],
+    seqs: ReadonlyMap<string, number>,
+  ): void {
     this.stats.reads++;
     const seen = new Set(planIds);
-    const missing = [...mustSee].filter((planId) => !seen.has(planId));
+    const missing = [...floor.plans].filter((planId) => !seen.has(planId));
+    for (const [clientId, seq] of floor.seqs) {
+      const read = seqs.get(clientId) ?? 0;
+      if (read < seq) missing.push(`${clientId} seq ${seq} (read ${read})`);
+    }
     if (missing.length > 0) {
       this.raft.report(
         "stale-read",
         node,
-        `a linearizable read missed plan(s) ${missing.join(",")}, acknowledged before it began`,
+        `a linearizable read missed ${missing.join(", ")}, acknowledged before it began`,
       );
     }
   }
@@ -144,6 +191,21 @@ export class CoordinatorChecker {
         "lease-expiry-by-non-leader",
         node,
         "a node that does not lead proposed ExpireLeases",
+      );
+    }
+  }
+
+  /**
+   * End of run: plan creations and linearizable reads form a linearizable history (Wing & Gong,
+   * as the chaos suite checks its partitions). A search past its budget is not a violation.
+   */
+  checkLinearizable(): void {
+    const verdict = checkLinearizable(planListModel, this.history, LINEARIZABILITY_STEPS_MAX);
+    if (verdict.kind === "not-linearizable") {
+      this.raft.report(
+        "not-linearizable",
+        null,
+        `plan creations and reads are not linearizable (longest prefix ${verdict.longestPrefix.length} of ${this.history.length} operations)`,
       );
     }
   }

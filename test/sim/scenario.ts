@@ -8,6 +8,7 @@
 import { assert } from "../../src/util/assert.js";
 import type { Prng } from "../../src/util/prng.js";
 import type { NodeTimings } from "../../src/node/config.js";
+import type { RaftTuning } from "../../src/node/node-wiring.js";
 import type { NetworkConfig } from "./network.js";
 import type { DiskConfig } from "./sim-store.js";
 import type { WorkloadConfig } from "./workload.js";
@@ -45,6 +46,8 @@ export interface Scenario {
   readonly nodeCount: 3 | 5;
   /** The production node's timings (src/node/config.ts), drawn per seed. */
   readonly timings: NodeTimings;
+  /** The Raft core's flow control and election options, drawn per seed. */
+  readonly raft: RaftTuning;
   /** Each node's clock runs at its own rate (drift) from its own offset. */
   readonly clockRates: readonly number[];
   readonly clockOffsetsMs: readonly number[];
@@ -91,6 +94,21 @@ function drawTimings(prng: Prng, tickIntervalMs: number): NodeTimings {
     leaderChangeLeaseGraceMs: pick(prng, [100, 500, 1_000]),
     leadershipTransferTimeoutMs: 20 * electionTimeoutTicks * tickIntervalMs,
     stopDrainTimeoutMs: 1_000,
+  };
+}
+
+function drawRaftTuning(prng: Prng): RaftTuning {
+  const appendBytesMax = pick(prng, [1, 1, 64, 256, 4096, 1024 * 1024]);
+  return {
+    preVote: prng.nextInt(4) !== 0,
+    checkQuorum: prng.nextInt(4) !== 0,
+    // Tiny windows and one-entry messages make Figure 8 and slow catch-up likely.
+    inflightMessagesMax: pick(prng, [1, 2, 4, 16, 256]),
+    appendBytesMax,
+    // Never below one full message (src/constants.ts asserts the same for the defaults).
+    inflightBytesMax: Math.max(appendBytesMax, pick(prng, [64, 4096, 32 * 1024 * 1024])),
+    uncommittedBytesMax: pick(prng, [4096, 64 * 1024 * 1024]),
+    snapshotChunkBytesMax: pick(prng, [64, 512, 1024 * 1024]),
   };
 }
 
@@ -145,6 +163,7 @@ export function drawScenario(prng: Prng, nodeCount: 3 | 5, faultPhaseEvents: num
   return {
     nodeCount,
     timings,
+    raft: drawRaftTuning(prng),
     clockRates: Array.from({ length: nodeCount }, rates),
     clockOffsetsMs: Array.from(
       { length: nodeCount },

@@ -10,6 +10,7 @@
 import { CoordinatorNode } from "../../src/node/coordinator-node.js";
 import { nodeConfig, type NodeTimings } from "../../src/node/config.js";
 import type { NodeFaults } from "../../src/node/faults.js";
+import type { RaftTuning } from "../../src/node/node-wiring.js";
 import type { NodeLogger, NodeTransport, TransportHandlers } from "../../src/node/ports.js";
 import type { RaftFaults } from "../../src/raft/config.js";
 import type { Message } from "../../src/raft/messages.js";
@@ -47,6 +48,7 @@ export interface ClusterSetup {
   readonly disk: DiskConfig;
   readonly observer: ClusterObserver;
   readonly faults: NodeFaults;
+  readonly raftTuning: RaftTuning;
   readonly raftFaults: RaftFaults | undefined;
   /** Restart a fail-stopped node after this long. */
   readonly restartAfterMs: number;
@@ -112,6 +114,7 @@ export class SimNode {
       onFatal: (error) => this.onFatal(incarnation, error),
       onCrash: () => this.onFatal(incarnation, new Error("a failpoint was armed")),
       faults: this.setup.faults,
+      raftTuning: this.setup.raftTuning,
       ...(this.setup.raftFaults === undefined ? {} : { raftFaults: this.setup.raftFaults }),
     });
     started.then(

@@ -275,7 +275,17 @@ export class Workload {
       partitionSize: size,
       maxAttempts: 3,
     };
+    const callAtMs = this.world.nowMs;
     const { result, seq } = await this.propose("submitter", command, this.pendingPlanSeq);
+    if (result !== null) {
+      this.checker.history.push({
+        clientId: "submitter",
+        input: { op: "create", planId },
+        output: result === undefined ? undefined : { kind: "created" },
+        callAtMs,
+        returnAtMs: result === undefined ? Infinity : this.world.nowMs,
+      });
+    }
     this.pendingPlanSeq = result === undefined ? seq : undefined;
     if (result?.status === "ok") {
       this.checker.planCreated(planId);
@@ -316,16 +326,35 @@ export class Workload {
     }
   }
 
+  /** A linearizable read of the plan list and of every client session's last seq. */
   private async readPlans(): Promise<void> {
     const mustSee = this.checker.readBegins();
+    const clients = [...mustSee.seqs.keys()];
+    const callAtMs = this.world.nowMs;
     const outcome = await this.call((node) =>
       node.read(
-        (state) => listPlans(state, { limit: 1_000 }).items.map((p) => p.planId),
+        (state) => ({
+          planIds: listPlans(state, { limit: 1_000 }).items.map((p) => p.planId),
+          seqs: clients.map((clientId) => state.sessions.get(clientId)?.seq ?? 0),
+        }),
         "linearizable",
       ),
     );
-    if (outcome.kind === "answered")
-      this.checker.readAnswered(outcome.node.nodeId, mustSee, outcome.value);
+    if (outcome.kind !== "answered") return;
+    const { planIds, seqs } = outcome.value;
+    this.checker.readAnswered(
+      outcome.node.nodeId,
+      mustSee,
+      planIds,
+      new Map(clients.map((c, i) => [c, seqs[i] ?? 0])),
+    );
+    this.checker.history.push({
+      clientId: "reader",
+      input: { op: "read" },
+      output: { kind: "read", planIds },
+      callAtMs,
+      returnAtMs: this.world.nowMs,
+    });
   }
 }
 
