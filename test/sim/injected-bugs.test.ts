@@ -9,10 +9,10 @@ const CAUGHT: readonly [InjectedBug, number, 3 | 5, readonly string[]][] = [
   ["applyBeforeCommit", 1, 3, ["applied-le-committed"]],
   ["readBeforeApply", 3, 3, ["stale-read"]],
   ["answerByIndexOnly", 13, 3, ["acknowledged-command-lost"]],
-  ["deposedLeaderExpiresLeases", 5, 3, ["lease-expiry-by-non-leader"]],
-  ["snapshotWithoutRestore", 2, 3, ["state-machine-safety"]],
+  ["deposedLeaderExpiresLeases", 5, 5, ["lease-expiry-by-non-leader"]],
+  ["snapshotWithoutRestore", 10, 5, ["state-machine-safety"]],
   ["commitPreviousTermByCounting", 4, 5, ["current-term-commit", "leader-completeness"]],
-  ["grantVoteTwice", 2, 5, ["single-vote", "election-safety"]],
+  ["grantVoteTwice", 6, 5, ["single-vote", "election-safety"]],
 ];
 
 describe("injected bugs are caught", () => {
