@@ -7,7 +7,7 @@
  * the same state hash; at most one leader per term; the probe's history is linearizable; no node
  * died without being killed. Pure: the inputs are plain data, so it is tested on hand-made ones.
  */
-import type { Verdict } from "./linearizability.js";
+import type { Verdict } from "../test/support/linearizability.js";
 import type { ResourceRecord } from "./resource.js";
 import type { SubmittedPlan } from "./workload.js";
 

@@ -8,7 +8,7 @@
  * never report failures (no retry backoff) and their leases outlive the run, so no lease expires
  * and no preemption happens behind the history's back.
  */
-import type { Model } from "./linearizability.js";
+import type { Model } from "../test/support/linearizability.js";
 
 /** The state of the partition. */
 export interface PartitionState {

@@ -12,7 +12,7 @@ import type { Prng } from "../src/util/prng.js";
 import type { CoordinatorClient } from "../src/worker/client.js";
 import type { History } from "./history.js";
 import { type HistoryEntry, type Outcome } from "./history.js";
-import type { Operation } from "./linearizability.js";
+import type { Operation } from "../test/support/linearizability.js";
 import { sleep } from "./nemesis.js";
 import type { PartitionInput, PartitionOutput } from "./partition-model.js";
 

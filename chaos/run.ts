@@ -13,7 +13,7 @@ import { createClient, type CoordinatorClient } from "../src/worker/client.js";
 import { check, type CheckInput, type FinalPartition } from "./checker.js";
 import { CHAOS_WORKER_LEASE_TTL_MS, ChaosCluster } from "./cluster.js";
 import { History } from "./history.js";
-import { checkByKey } from "./linearizability.js";
+import { checkByKey } from "../test/support/linearizability.js";
 import { runNemeses, sleep, type NemesisTally } from "./nemesis.js";
 import { describeEvent, planNemeses, type FaultKind, type NemesisEvent } from "./nemesis-plan.js";
 import { partitionModel } from "./partition-model.js";

@@ -100,6 +100,8 @@ async function runNode(
     server = await startServer(config, {
       logger,
       onFatal: () => process.exit(EXIT_FAILURE),
+      // Like a SIGKILL: 128 + 9.
+      onCrash: () => process.exit(137),
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

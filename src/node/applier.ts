@@ -18,13 +18,8 @@ import { assert } from "../util/assert.js";
 import type { LogIndex, Term } from "../util/ids.js";
 import { CommandDecodeError, decodeCommand } from "../wire/command-codec.js";
 import type { NodeEvents } from "./events.js";
+import { NO_FAULTS, type NodeFaults } from "./faults.js";
 import type { ProposalTracker } from "./proposals.js";
-
-/** What the applier reports to the rest of the node while applying. */
-export interface ApplierHooks {
-  /** A NoOp of `term` was applied (a leader's first entry of its term committed). */
-  readonly onNoOpApplied: (term: Term) => void;
-}
 
 /** Decodes a Normal entry, or explains (as a rejection, the same on every node) why it cannot. */
 function decodeEntry(entry: Entry): CommandEnvelope<unknown> | Rejection {
@@ -41,12 +36,15 @@ export class Applier {
   private current: CoordinatorState;
   private index: LogIndex;
 
-  /** Starts from `snapshot` (restored) or, without one, from the empty state at index 0. */
+  /**
+   * Starts from `snapshot` (restored) or, without one, from the empty state at index 0.
+   * @param faults deliberate bugs, TEST ONLY (./faults.ts)
+   */
   constructor(
     snapshot: Snapshot | null,
     private readonly proposals: ProposalTracker,
     private readonly events: NodeEvents,
-    private readonly hooks: ApplierHooks,
+    private readonly faults: NodeFaults = NO_FAULTS,
   ) {
     this.current =
       snapshot === null || snapshot.metadata.index === 0
@@ -73,7 +71,7 @@ export class Applier {
   install(snapshot: Snapshot): void {
     const { index } = snapshot.metadata;
     assert(index > this.index, () => `snapshot ${index} is not past the applied ${this.index}`);
-    this.current = restoreSnapshot(snapshot.data);
+    if (this.faults.snapshotWithoutRestore !== true) this.current = restoreSnapshot(snapshot.data);
     this.index = index;
     this.proposals.onSnapshotInstalled(index);
   }
@@ -81,8 +79,10 @@ export class Applier {
   /**
    * Applies committed entries in order: decodes each Normal entry, applies it, answers the
    * proposal at its index and emits `applied` (and `fenced` for stale fencing tokens).
+   * @returns the term of the last NoOp applied (a leader's first entry of its term), or null
    */
-  applyEntries(entries: readonly Entry[]): void {
+  applyEntries(entries: readonly Entry[]): Term | null {
+    let noOpTerm: Term | null = null;
     for (const entry of entries) {
       assert(
         entry.index === this.index + 1,
@@ -91,8 +91,9 @@ export class Applier {
       const result = entry.type === "NoOp" ? null : this.applyNormal(entry);
       this.index = entry.index;
       this.proposals.onApplied(entry.index, entry.term, result);
-      if (entry.type === "NoOp") this.hooks.onNoOpApplied(entry.term);
+      if (entry.type === "NoOp") noOpTerm = entry.term;
     }
+    return noOpTerm;
   }
 
   private applyNormal(entry: Entry): ApplyResult {

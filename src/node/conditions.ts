@@ -4,6 +4,7 @@
  * Ready it handled, and each waiter re-evaluates its predicate then. Deadlines and abort signals
  * resolve a waiter with false.
  */
+import type { NodeTimers } from "./ports.js";
 
 interface Waiter {
   readonly predicate: () => boolean;
@@ -13,6 +14,9 @@ interface Waiter {
 /** Callers waiting for predicates over the node's state. */
 export class ConditionWaiters {
   private readonly waiters = new Set<Waiter>();
+
+  /** @param timers where deadlines are armed (the node's timers port) */
+  constructor(private readonly timers: NodeTimers) {}
 
   /** Callers waiting right now. */
   get size(): number {
@@ -28,11 +32,11 @@ export class ConditionWaiters {
     if (signal?.aborted === true) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const onAbort = () => waiter.finish(false);
-      const timer = setTimeout(onAbort, timeoutMs);
+      const timer = this.timers.setTimeout(onAbort, timeoutMs);
       const waiter: Waiter = {
         predicate,
         finish: (reached) => {
-          clearTimeout(timer);
+          this.timers.clearTimeout(timer);
           signal?.removeEventListener("abort", onAbort);
           this.waiters.delete(waiter);
           resolve(reached);

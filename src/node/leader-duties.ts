@@ -1,5 +1,5 @@
 /**
- * What a leader proposes on its own (DESIGN.md §5, issue 4):
+ * What a leader proposes on its own (docs/ARCHITECTURE.md §5):
  * - once its first entry (the NoOp) commits — it can serve from then on — `LeaderChanged{term,
  *   nowMs, graceMs}`, which extends every live lease so that a leader change never expires
  *   healthy work (etcd's lease lesson);
@@ -14,15 +14,19 @@ import { nextLeaseExpiryAtMs, stateClock } from "../state-machine/index.js";
 import type { ApplyResult, Command, CoordinatorState } from "../state-machine/index.js";
 import type { Term } from "../util/ids.js";
 import type { NodeEvents } from "./events.js";
-import type { NodeClock, NodeLogger } from "./ports.js";
+import type { NodeFaults } from "./faults.js";
+import type { NodeClock, NodeLogger, NodeTimers, TimerHandle } from "./ports.js";
 
 /** What the duties read from and do through the node. */
 export interface LeaderDutiesHost {
   readonly clock: NodeClock;
+  readonly timers: NodeTimers;
   readonly events: NodeEvents;
   readonly logger: NodeLogger;
   readonly leaderChangeLeaseGraceMs: number;
   readonly tickIntervalMs: number;
+  /** Deliberate bugs, TEST ONLY (./faults.ts); none when absent. */
+  readonly faults?: NodeFaults;
   /** The current term if this node leads (and accepts work), else null. */
   leadingTerm(): Term | null;
   state(): CoordinatorState;
@@ -33,7 +37,9 @@ export interface LeaderDutiesHost {
 /** The leader's own proposals: LeaderChanged after election, ExpireLeases when due. */
 export class LeaderDuties {
   private announcedTerm: Term = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** The last term this node led in (only the `deposedLeaderExpiresLeases` fault reads it). */
+  private ledTerm: Term = 0;
+  private timer: TimerHandle | null = null;
   private armedDueAtMs: number | null = null;
   private expiryInFlight = false;
   private lastExpiryAtMs = -Infinity;
@@ -55,7 +61,7 @@ export class LeaderDuties {
 
   /** After every apply (and role change): arms, re-arms or cancels the ExpireLeases timer. */
   rearm(): void {
-    const term = this.host.leadingTerm();
+    const term = this.leadingTerm();
     const state = this.host.state();
     if (this.stopped || term === null || stateClock(state).leaderTerm !== term) {
       this.cancel();
@@ -71,7 +77,7 @@ export class LeaderDuties {
     this.cancel();
     const fireAtMs = Math.max(dueAtMs, this.lastExpiryAtMs + this.host.tickIntervalMs);
     this.armedDueAtMs = dueAtMs;
-    this.timer = setTimeout(
+    this.timer = this.host.timers.setTimeout(
       () => this.fire(dueAtMs),
       Math.max(0, fireAtMs - this.host.clock.nowMs()),
     );
@@ -87,7 +93,7 @@ export class LeaderDuties {
     this.timer = null;
     this.armedDueAtMs = null;
     const nowMs = this.host.clock.nowMs();
-    if (nowMs < dueAtMs || this.host.leadingTerm() === null || this.stopped) {
+    if (nowMs < dueAtMs || this.leadingTerm() === null || this.stopped) {
       this.rearm();
       return;
     }
@@ -100,8 +106,16 @@ export class LeaderDuties {
     });
   }
 
+  /** The term this node leads in, or null. (A deposed leader's old term under the fault.) */
+  private leadingTerm(): Term | null {
+    const term = this.host.leadingTerm();
+    if (term !== null) this.ledTerm = term;
+    const stale = this.host.faults?.deposedLeaderExpiresLeases === true && this.ledTerm > 0;
+    return term ?? (stale ? this.ledTerm : null);
+  }
+
   private cancel(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.timer !== null) this.host.timers.clearTimeout(this.timer);
     this.timer = null;
     this.armedDueAtMs = null;
   }

@@ -3,6 +3,7 @@
  * proposals and linearizable reads are answered through one.
  */
 import type { CoordinatorError } from "../errors.js";
+import type { NodeTimers, TimerHandle } from "./ports.js";
 
 /** What a {@link Pending} ended with: its value, or the error it was rejected with. */
 export type Settlement<T> =
@@ -13,14 +14,16 @@ export class Pending<T> {
   readonly promise: Promise<T>;
   private readonly resolveFn: (value: T) => void;
   private readonly rejectFn: (error: Error) => void;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: TimerHandle;
   private done = false;
 
   /**
+   * @param timers where the deadline is armed (the node's timers port)
    * @param timeoutMs after this long the promise rejects with `onTimeout()`
    * @param onSettled called once, with the outcome, when the promise settles
    */
   constructor(
+    private readonly timers: NodeTimers,
     timeoutMs: number,
     onTimeout: () => CoordinatorError,
     private readonly onSettled: (settlement: Settlement<T>) => void = () => undefined,
@@ -33,7 +36,7 @@ export class Pending<T> {
     });
     this.resolveFn = resolveFn;
     this.rejectFn = rejectFn;
-    this.timer = setTimeout(() => this.reject(onTimeout()), timeoutMs);
+    this.timer = timers.setTimeout(() => this.reject(onTimeout()), timeoutMs);
   }
 
   /** Whether the promise has settled (then further calls do nothing). */
@@ -58,7 +61,7 @@ export class Pending<T> {
   private finish(): boolean {
     if (this.done) return false;
     this.done = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     return true;
   }
 }

@@ -11,6 +11,7 @@ import type { Entry } from "../raft/types.js";
 import type { ApplyResult } from "../state-machine/index.js";
 import { assert } from "../util/assert.js";
 import type { LogIndex, Term } from "../util/ids.js";
+import { NO_FAULTS, type NodeFaults } from "./faults.js";
 import type { Pending } from "./pending.js";
 
 interface Waiter {
@@ -29,6 +30,9 @@ function dropped(index: LogIndex, term: Term): CoordinatorError {
 /** The proposals of one node waiting for their entries to apply. */
 export class ProposalTracker {
   private readonly byIndex = new Map<LogIndex, Waiter>();
+
+  /** @param faults deliberate bugs, TEST ONLY (./faults.ts) */
+  constructor(private readonly faults: NodeFaults = NO_FAULTS) {}
 
   /** Proposals waiting for their entry. */
   get size(): number {
@@ -59,6 +63,7 @@ export class ProposalTracker {
       if (index < first.index) continue;
       const entry = entries[index - first.index];
       const lost = entry === undefined ? waiter.term < last.term : entry.term !== waiter.term;
+      if (this.faults.answerByIndexOnly === true) continue;
       if (lost) waiter.pending.reject(dropped(index, waiter.term));
     }
   }
@@ -70,11 +75,15 @@ export class ProposalTracker {
   onApplied(index: LogIndex, term: Term, result: ApplyResult | null): void {
     const waiter = this.byIndex.get(index);
     if (waiter === undefined) return;
-    if (waiter.term !== term) {
+    if (waiter.term !== term && this.faults.answerByIndexOnly !== true) {
       waiter.pending.reject(dropped(index, waiter.term));
       return;
     }
-    assert(result !== null, () => `a proposal at ${index}/${term} was answered by a NoOp`);
+    if (result === null) {
+      assert(this.faults.answerByIndexOnly === true, () => `${index}/${term} answered by a NoOp`);
+      waiter.pending.reject(dropped(index, waiter.term));
+      return;
+    }
     waiter.pending.resolve(result);
   }
 

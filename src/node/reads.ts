@@ -9,6 +9,7 @@ import { CoordinatorError } from "../errors.js";
 import type { ReadIndexFailure, ReadState } from "../raft/ready.js";
 import type { CoordinatorState } from "../state-machine/index.js";
 import type { LogIndex } from "../util/ids.js";
+import { NO_FAULTS, type NodeFaults } from "./faults.js";
 import type { Pending } from "./pending.js";
 
 /** One read waiting for its ReadIndex round. */
@@ -60,8 +61,14 @@ export class ReadBatcher {
   private waiting: ReadyBatch[] = [];
   private nextRequest = 0;
 
-  /** @param requestIdPrefix unique to this node and process, so stale answers never match */
-  constructor(private readonly requestIdPrefix: string) {}
+  /**
+   * @param requestIdPrefix unique to this node and process, so stale answers never match
+   * @param faults deliberate bugs, TEST ONLY (./faults.ts)
+   */
+  constructor(
+    private readonly requestIdPrefix: string,
+    private readonly faults: NodeFaults = NO_FAULTS,
+  ) {}
 
   /** Reads not yet answered. */
   get size(): number {
@@ -106,7 +113,7 @@ export class ReadBatcher {
       const reads = this.asked.get(requestId);
       if (reads === undefined) continue;
       this.asked.delete(requestId);
-      if (index <= appliedIndex) {
+      if (index <= appliedIndex || this.faults.readBeforeApply === true) {
         for (const read of reads) read.serve(state);
       } else {
         this.waiting.push({ index, reads });

@@ -1,5 +1,5 @@
 /**
- * The serial Ready loop of one node (DESIGN.md §4), after the application loop around
+ * The serial Ready loop of one node (docs/ARCHITECTURE.md §4), after the application loop around
  * etcd-io/raft's `rawnode.go` (its `contrib/raftexample`). It is the only code that touches the
  * Raft core; everyone else pushes onto its {@link Inbox}. Each turn:
  *
@@ -22,14 +22,15 @@ import type { MemoryStorage } from "../raft/memory-storage.js";
 import type { Message } from "../raft/messages.js";
 import type { RawNode } from "../raft/raw-node.js";
 import type { Ready, SoftState } from "../raft/ready.js";
-import type { HardState, Role, Snapshot } from "../raft/types.js";
+import type { Entry, HardState, Role, Snapshot } from "../raft/types.js";
 import type { NodeId, Term } from "../util/ids.js";
 import type { Applier } from "./applier.js";
 import type { ConditionWaiters } from "./conditions.js";
 import type { NodeEvents } from "./events.js";
 import { FailpointCrash, type Failpoint } from "./failpoints.js";
+import type { NodeFaults } from "./faults.js";
 import { Inbox, type QueuedProposal } from "./inbox.js";
-import type { NodeClock, NodeLogger, NodeStore, NodeTransport } from "./ports.js";
+import type { NodeClock, NodeLogger, NodeStore, NodeTimers, NodeTransport } from "./ports.js";
 import type { ProposalTracker } from "./proposals.js";
 import type { ReadBatcher } from "./reads.js";
 
@@ -49,8 +50,11 @@ export interface LoopStats {
 export interface ReadyLoopHooks {
   /** The role changed (leader duties start or stop). */
   readonly onRoleChanged: () => void;
-  /** Entries or a snapshot were applied (snapshot policy, leader duties). */
-  readonly afterApply: () => void;
+  /**
+   * Entries or a snapshot were applied (snapshot policy, leader duties); `noOpTerm` is the term
+   * of a NoOp among them (a leader's first entry of its term committed), else null.
+   */
+  readonly afterApply: (noOpTerm: Term | null) => void;
   /** The error a proposal gets when this node is not the leader. */
   readonly notLeader: () => CoordinatorError;
   /** The loop stopped on an error the node cannot continue after. */
@@ -59,7 +63,7 @@ export interface ReadyLoopHooks {
   readonly onCrash: (failpoint: Failpoint) => void;
 }
 
-/** The parts the loop drives; the node builds them. */
+/** The parts the loop drives; the node builds them (./node-wiring.ts). */
 export interface ReadyLoopParts {
   readonly raw: RawNode;
   readonly storage: MemoryStorage;
@@ -71,9 +75,11 @@ export interface ReadyLoopParts {
   readonly conditions: ConditionWaiters;
   readonly events: NodeEvents;
   readonly clock: NodeClock;
+  readonly timers: NodeTimers;
   readonly logger: NodeLogger;
   readonly failpoints: ReadonlySet<Failpoint>;
-  readonly hooks: ReadyLoopHooks;
+  /** Deliberate bugs, TEST ONLY (./faults.ts). */
+  readonly faults: NodeFaults;
 }
 
 /** The Ready loop of one node; see the module comment. */
@@ -85,6 +91,7 @@ export class ReadyLoop {
   private currentTerm: Term;
   private currentCommitIndex: number;
   private stopped = false;
+  private hooks: ReadyLoopHooks | null = null;
   private loopScheduled = false;
   private loopRunning: Promise<void> | null = null;
   /** A hard state whose only change was the commit index: written with the next synced batch. */
@@ -105,6 +112,20 @@ export class ReadyLoop {
   ) {
     this.currentTerm = start.term;
     this.currentCommitIndex = start.commitIndex;
+  }
+
+  /**
+   * Connects the loop to the parts built after it (leader duties, snapshots, the lifecycle);
+   * the loop takes no turn before. Called once, by the wiring.
+   */
+  attach(hooks: ReadyLoopHooks): void {
+    if (this.hooks !== null) throw new Error("the Ready loop is attached already");
+    this.hooks = hooks;
+  }
+
+  private get attached(): ReadyLoopHooks {
+    if (this.hooks === null) throw new Error("the Ready loop is not attached");
+    return this.hooks;
   }
 
   /** The role this node plays, as of the last Ready. */
@@ -143,6 +164,16 @@ export class ReadyLoop {
     return this.loopRunning ?? Promise.resolve();
   }
 
+  /**
+   * Something beside the loop that the node cannot continue after (a snapshot that could not be
+   * made durable): the loop stops and reports it like a failure of its own, once.
+   */
+  fail(error: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.attached.onFailure(error);
+  }
+
   /** Writes a commit index not yet synced (on a graceful stop, after {@link halt}). */
   async flushHardState(): Promise<void> {
     const hardState = this.unsyncedHardState;
@@ -153,9 +184,9 @@ export class ReadyLoop {
 
   /** Schedules a turn of the loop (after the I/O callbacks of this event-loop turn: batching). */
   wake(): void {
-    if (this.stopped || this.loopScheduled) return;
+    if (this.stopped || this.loopScheduled || this.hooks === null) return;
     this.loopScheduled = true;
-    setImmediate(() => {
+    this.parts.timers.setImmediate(() => {
       this.loopScheduled = false;
       if (this.loopRunning !== null || this.stopped) return;
       this.loopRunning = this.runLoop().finally(() => (this.loopRunning = null));
@@ -174,7 +205,7 @@ export class ReadyLoop {
       this.parts.conditions.check();
     } catch (error) {
       this.stopped = true;
-      if (!(error instanceof FailpointCrash)) this.parts.hooks.onFailure(error);
+      if (!(error instanceof FailpointCrash)) this.attached.onFailure(error);
     }
   }
 
@@ -202,12 +233,12 @@ export class ReadyLoop {
       return true;
     } catch (error) {
       if (!(error instanceof CoordinatorError)) throw error;
-      proposal.pending.reject(error.code === "not_leader" ? this.parts.hooks.notLeader() : error);
+      proposal.pending.reject(error.code === "not_leader" ? this.attached.notLeader() : error);
       return false;
     }
   }
 
-  /** DESIGN.md §4 steps 2–5 for one Ready. */
+  /** Steps 2–5 of docs/ARCHITECTURE.md §4 for one Ready. */
   private async handleReady(ready: Ready, proposals: number): Promise<void> {
     this.counters.readies++;
     this.observeSoftState(ready.softState, ready.hardState?.term ?? this.currentTerm);
@@ -217,13 +248,30 @@ export class ReadyLoop {
     this.mirror(ready);
     if (!sendFirst) this.sendAll(ready.messages);
     if (ready.snapshot !== undefined) this.installSnapshot(ready.snapshot);
-    this.parts.applier.applyEntries(ready.committedEntries);
+    const noOpTerm = this.parts.applier.applyEntries(this.toApply(ready));
     const { state, appliedIndex } = this.parts.applier;
     this.parts.reads.onReadStates(ready.readStates, appliedIndex, state);
     this.parts.reads.onFailures(ready.readIndexFailures);
     this.parts.reads.onApplied(appliedIndex, state);
     this.parts.raw.advance();
-    this.afterReady(ready);
+    this.afterReady(ready, noOpTerm);
+  }
+
+  /**
+   * The committed entries of this Ready. (With the `applyBeforeCommit` fault, TEST ONLY, a
+   * leader also applies what it just appended, and later skips what it applied already.)
+   */
+  private toApply(ready: Ready): readonly Entry[] {
+    if (this.parts.faults.applyBeforeCommit !== true) return ready.committedEntries;
+    const early = this.currentRole === "Leader" ? ready.entries : [];
+    const fresh: Entry[] = [];
+    let next = this.parts.applier.appliedIndex + 1;
+    for (const entry of [...ready.committedEntries, ...early]) {
+      if (entry.index !== next) continue;
+      fresh.push(entry);
+      next++;
+    }
+    return fresh;
   }
 
   /** Step 2: one synced batch, unless only the commit index moved (then it waits for the next). */
@@ -279,6 +327,7 @@ export class ReadyLoop {
    * durable (a vote or an acknowledgement must never be forgotten by a crash).
    */
   private sendsBeforePersist(ready: Ready): boolean {
+    if (this.parts.faults.ackBeforeFsync === true && ready.messages.length > 0) return true;
     return (
       this.currentRole === "Leader" &&
       ready.messages.length > 0 &&
@@ -331,13 +380,13 @@ export class ReadyLoop {
       "raft role",
     );
     this.parts.events.emit("role", { role: softState.role, leaderId: softState.leaderId, term });
-    if (changedRole) this.parts.hooks.onRoleChanged();
+    if (changedRole) this.attached.onRoleChanged();
   }
 
   /** Step 5: what follows an apply — snapshot policy, leader duties, waiters, index events. */
-  private afterReady(ready: Ready): void {
+  private afterReady(ready: Ready, noOpTerm: Term | null): void {
     const appliedSomething = ready.committedEntries.length > 0 || ready.snapshot !== undefined;
-    if (appliedSomething) this.parts.hooks.afterApply();
+    if (appliedSomething) this.attached.afterApply(noOpTerm);
     if (appliedSomething || ready.hardState !== undefined) {
       this.parts.events.emit("indexes", {
         commitIndex: this.currentCommitIndex,
@@ -351,7 +400,7 @@ export class ReadyLoop {
     if (!this.parts.failpoints.has(name)) return;
     this.stopped = true;
     this.parts.logger.warn({ failpoint: name }, "failpoint reached: crashing");
-    this.parts.hooks.onCrash(name);
+    this.attached.onCrash(name);
     throw new FailpointCrash(name);
   }
 }

@@ -11,7 +11,6 @@
 import { randomInt } from "node:crypto";
 import http from "node:http";
 import type { Duplex } from "node:stream";
-import { performance } from "node:perf_hooks";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp, type MetricsSource, type RequestSample } from "../api/index.js";
@@ -25,6 +24,7 @@ import {
 import { RedisMirror } from "../mirror/index.js";
 import { nodeConfig, type NodeConfig } from "../node/config.js";
 import { CoordinatorNode } from "../node/coordinator-node.js";
+import { REAL_CLOCK, REAL_TIMERS } from "../node/ports.js";
 import type { Failpoint } from "../node/failpoints.js";
 import { createNodePeerTransport, type NodePeerTransport } from "../node/peer-transport.js";
 import { RaftStore } from "../storage/raft-store.js";
@@ -43,6 +43,11 @@ export interface ServerOptions {
    * broken invariant); it has logged why. The process should exit non-zero.
    */
   readonly onFatal: (error: Error) => void;
+  /**
+   * An armed failpoint was reached (chaos tests, `ELK_FAILPOINTS`): the node has halted; the
+   * process should die as if SIGKILLed.
+   */
+  readonly onCrash: (failpoint: Failpoint) => void;
   /** What `/metrics` serves instead of the process's registry (tests). */
   readonly metrics?: MetricsSource;
   /** Also called once per served request (the HTTP RED metrics are fed either way). */
@@ -99,10 +104,12 @@ export async function startServer(
       config: nodeConfigOf(config, logger),
       store,
       transport,
-      clock: { nowMs: () => Date.now(), monotonicMs: () => performance.now() },
+      clock: REAL_CLOCK,
+      timers: REAL_TIMERS,
       prng: createPrng(randomInt(2 ** 31)),
       logger,
       onFatal: options.onFatal,
+      onCrash: options.onCrash,
     });
   } catch (error) {
     await store.close();

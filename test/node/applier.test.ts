@@ -1,6 +1,8 @@
 // Proves committed entries reach the state machine in log order with NoOps skipped, each result
 // answers the proposal at its index, undecodable entries become the same invalid_request result
 // on every node, stale fencing tokens are reported, and a leader's snapshot replaces the state.
+import { NO_FAULTS } from "../../src/node/faults.js";
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import { describe, expect, it } from "vitest";
 import { CoordinatorError } from "../../src/errors.js";
 import { Applier } from "../../src/node/applier.js";
@@ -27,27 +29,30 @@ function setup() {
   const events = new NodeEvents((_, error) => {
     throw error;
   });
-  const noOps: number[] = [];
   const applied: NodeEventMap["applied"][] = [];
   const fenced: NodeEventMap["fenced"][] = [];
   events.on("applied", (e) => applied.push(e));
   events.on("fenced", (e) => fenced.push(e));
-  const applier = new Applier(null, proposals, events, { onNoOpApplied: (t) => noOps.push(t) });
-  return { applier, proposals, noOps, applied, fenced };
+  const applier = new Applier(null, proposals, events, NO_FAULTS);
+  return { applier, proposals, applied, fenced };
 }
 
 const plan: Command = { type: "CreatePlan", planId: "a", minId: 1, maxId: 100, partitionSize: 10 };
 
 describe("Applier", () => {
   it("applies Normal entries in order, skips NoOps and answers the proposal at each index", async () => {
-    const { applier, proposals, noOps, applied } = setup();
-    const pending = new Pending<ApplyResult>(5_000, () => new CoordinatorError("proposal_timeout"));
+    const { applier, proposals, applied } = setup();
+    const pending = new Pending<ApplyResult>(
+      REAL_TIMERS,
+      5_000,
+      () => new CoordinatorError("proposal_timeout"),
+    );
     proposals.track(2, 1, pending);
-    applier.applyEntries([
+    const noOpTerm = applier.applyEntries([
       { index: 1, term: 1, type: "NoOp", data: new Uint8Array(0) },
       normal(2, plan),
     ]);
-    expect(noOps).toEqual([1]);
+    expect(noOpTerm).toBe(1);
     expect(applier.appliedIndex).toBe(2);
     expect((await pending.promise).status).toBe("ok");
     expect(applied.map((e) => [e.index, e.result.status])).toEqual([[2, "ok"]]);
@@ -94,7 +99,11 @@ describe("Applier", () => {
     const leader = setup().applier;
     leader.applyEntries([normal(1, plan), normal(2, { type: "RegisterWorker", workerId: "w" })]);
     const { applier, proposals } = setup();
-    const pending = new Pending<ApplyResult>(5_000, () => new CoordinatorError("proposal_timeout"));
+    const pending = new Pending<ApplyResult>(
+      REAL_TIMERS,
+      5_000,
+      () => new CoordinatorError("proposal_timeout"),
+    );
     proposals.track(2, 1, pending);
     const confState = { voters: [asNodeId("n1")], learners: [] };
     applier.install({
@@ -108,7 +117,7 @@ describe("Applier", () => {
       { metadata: { index: 2, term: 1, confState }, data: encodeSnapshot(leader.state) },
       new ProposalTracker(),
       new NodeEvents(() => undefined),
-      { onNoOpApplied: () => undefined },
+      NO_FAULTS,
     );
     expect(restarted.appliedIndex).toBe(2);
     expect(stateHash(restarted.state)).toBe(stateHash(leader.state));

@@ -15,6 +15,7 @@ import type {
   NodeTransport,
   TransportHandlers,
 } from "../../src/node/ports.js";
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import type { Snapshot } from "../../src/raft/types.js";
 import { RaftStore, type PersistRequest, type WriteReport } from "../../src/storage/raft-store.js";
 import { stateClock, stateHash } from "../../src/state-machine/index.js";
@@ -217,6 +218,7 @@ export class TestCluster {
       store,
       transport: this.network.transportFor(id),
       clock: realClock,
+      timers: REAL_TIMERS,
       prng: createPrng(this.seed++ * 7919 + Number(id.slice(1))),
       logger: recordingLogger(this.logs),
       onFatal: (error) => void this.fatal.push(error),

@@ -1,4 +1,5 @@
 // Proves the inbox wakes the loop on every push and hands over everything at once, empty after.
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import { describe, expect, it } from "vitest";
 import { CoordinatorError } from "../../src/errors.js";
 import { Inbox } from "../../src/node/inbox.js";
@@ -17,7 +18,11 @@ describe("Inbox", () => {
       to: asNodeId("n1"),
       term: 1,
     } as Message;
-    const pending = new Pending<ApplyResult>(1_000, () => new CoordinatorError("proposal_timeout"));
+    const pending = new Pending<ApplyResult>(
+      REAL_TIMERS,
+      1_000,
+      () => new CoordinatorError("proposal_timeout"),
+    );
     const proposal = { data: new Uint8Array(1), commandType: "PausePlan" as const, pending };
     inbox.tick();
     inbox.tick();

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { NodeEvents } from "../../src/node/events.js";
 import { LeaderDuties } from "../../src/node/leader-duties.js";
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import {
   apply,
   createState,
@@ -45,6 +46,7 @@ function harness(): Harness {
   } as Harness;
   const duties = new LeaderDuties({
     clock: { nowMs: () => Date.now(), monotonicMs: () => Date.now() },
+    timers: REAL_TIMERS,
     events: new NodeEvents(() => undefined),
     logger: {
       debug: () => undefined,

@@ -1,6 +1,7 @@
 // Proves the node runs over the real WebSocket transport: three nodes on 127.0.0.1 sharing each
 // node's HTTP port for peer links elect a leader, replicate a proposal to equal state hashes, and
 // the leader sees its links up in raftStatus().
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import type http from "node:http";
 import os from "node:os";
@@ -46,9 +47,11 @@ async function startNode(
     store: await RaftStore.open(dir),
     transport,
     clock: realClock,
+    timers: REAL_TIMERS,
     prng: createPrng(Number(id.slice(1))),
     logger: recordingLogger(logs),
     onFatal: (error) => void logs.push(`fatal ${error.message}`),
+    onCrash: (failpoint) => void logs.push(`crash ${failpoint}`),
   });
   cleanup.push(() => node.stop());
   return node;

@@ -1,4 +1,5 @@
 // Proves a Pending settles exactly once — by the loop or by its deadline — and reports how.
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import { describe, expect, it } from "vitest";
 import { CoordinatorError } from "../../src/errors.js";
 import { Pending, type Settlement } from "../../src/node/pending.js";
@@ -7,6 +8,7 @@ describe("Pending", () => {
   it("settles once with the first answer and reports it", async () => {
     const seen: Settlement<number>[] = [];
     const pending = new Pending<number>(
+      REAL_TIMERS,
       5_000,
       () => new CoordinatorError("proposal_timeout"),
       (s) => seen.push(s),
@@ -22,6 +24,7 @@ describe("Pending", () => {
   it("rejects with the timeout error at its deadline", async () => {
     const seen: Settlement<number>[] = [];
     const pending = new Pending<number>(
+      REAL_TIMERS,
       5,
       () => new CoordinatorError("proposal_timeout", "too slow"),
       (s) => seen.push(s),

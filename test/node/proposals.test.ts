@@ -1,6 +1,7 @@
 // Proves proposals are answered by (index, term): the applied result when the entry at their
 // index has their term, proposal_dropped as soon as the log shows another term there (or drops
 // them past its new end), an unknown outcome when a leader's snapshot jumps over them.
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CoordinatorError } from "../../src/errors.js";
 import { Pending } from "../../src/node/pending.js";
@@ -19,7 +20,11 @@ const OK: ApplyResult = {
 };
 
 function pending(timeoutMs = 10_000): Pending<ApplyResult> {
-  return new Pending<ApplyResult>(timeoutMs, () => new CoordinatorError("proposal_timeout"));
+  return new Pending<ApplyResult>(
+    REAL_TIMERS,
+    timeoutMs,
+    () => new CoordinatorError("proposal_timeout"),
+  );
 }
 
 function entry(index: number, term: number): Entry {

@@ -1,6 +1,7 @@
 // Proves linearizable reads are batched into one ReadIndex request per loop turn, served only
 // once the state machine has applied their read index (thesis §6.4), failed with no_leader when
 // the core refuses them, and that a throwing query answers only its own caller.
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import { describe, expect, it } from "vitest";
 import { CoordinatorError } from "../../src/errors.js";
 import { Pending } from "../../src/node/pending.js";
@@ -8,7 +9,11 @@ import { ReadBatcher, pendingRead } from "../../src/node/reads.js";
 import { createState, type CoordinatorState } from "../../src/state-machine/index.js";
 
 function read<T>(query: (s: CoordinatorState) => T, timeoutMs = 10_000) {
-  const pending = new Pending<T>(timeoutMs, () => new CoordinatorError("proposal_timeout"));
+  const pending = new Pending<T>(
+    REAL_TIMERS,
+    timeoutMs,
+    () => new CoordinatorError("proposal_timeout"),
+  );
   return { pending, read: pendingRead(query, pending) };
 }
 

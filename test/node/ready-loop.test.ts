@@ -2,6 +2,8 @@
 // that moves only the commit index is not synced but rides with the next synced batch (or the
 // final flush), every proposal's entry is durable before it applies, and any error inside a turn
 // is reported as the node's failure.
+import { NO_FAULTS } from "../../src/node/faults.js";
+import { REAL_TIMERS } from "../../src/node/ports.js";
 import { describe, expect, it } from "vitest";
 import { CoordinatorError } from "../../src/errors.js";
 import { Applier } from "../../src/node/applier.js";
@@ -43,7 +45,7 @@ function singleVoter(options: { failPersist?: boolean } = {}) {
   const raw = new RawNode({ ...defaultRaftConfig(n1, storage, createPrng(1)), applied: 0 });
   const proposals = new ProposalTracker();
   const events = new NodeEvents(() => undefined);
-  const applier = new Applier(null, proposals, events, { onNoOpApplied: () => undefined });
+  const applier = new Applier(null, proposals, events, NO_FAULTS);
   const silent = () => undefined;
   const loop = new ReadyLoop(
     {
@@ -60,23 +62,29 @@ function singleVoter(options: { failPersist?: boolean } = {}) {
       applier,
       proposals,
       reads: new ReadBatcher("n1"),
-      conditions: new ConditionWaiters(),
+      conditions: new ConditionWaiters(REAL_TIMERS),
       events,
       clock: realClock,
       logger: { debug: silent, info: silent, warn: silent, error: silent },
       failpoints: new Set(),
-      hooks: {
-        onRoleChanged: silent,
-        afterApply: silent,
-        notLeader: () => new CoordinatorError("not_leader"),
-        onFailure: (error) => failures.push(error),
-        onCrash: silent,
-      },
+      timers: REAL_TIMERS,
+      faults: NO_FAULTS,
     },
     { term: 0, commitIndex: 0 },
   );
+  loop.attach({
+    onRoleChanged: silent,
+    afterApply: silent,
+    notLeader: () => new CoordinatorError("not_leader"),
+    onFailure: (error) => failures.push(error),
+    onCrash: silent,
+  });
   const propose = () => {
-    const pending = new Pending<ApplyResult>(5_000, () => new CoordinatorError("proposal_timeout"));
+    const pending = new Pending<ApplyResult>(
+      REAL_TIMERS,
+      5_000,
+      () => new CoordinatorError("proposal_timeout"),
+    );
     const data = encodeCommand({
       proposedAtMs: 1,
       command: { type: "RegisterWorker", workerId: "w" },

@@ -29,6 +29,7 @@ const samples: RequestSample[] = [];
 const options = {
   logger,
   onFatal: (error: Error) => void fatal.push(error),
+  onCrash: (failpoint: string) => void fatal.push(new Error(`crashed at ${failpoint}`)),
   metrics: { contentType: "text/plain", render: async () => "elk_up 1\n" },
   onRequestDone: (sample: RequestSample) => void samples.push(sample),
 };

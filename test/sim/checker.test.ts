@@ -67,18 +67,21 @@ describe("InvariantChecker", () => {
       voteGranted: true,
     });
     persist(n1, [], { term: 1, vote: n1, commit: 1 });
-    checker.readIssued("r1");
-    checker.observeApplied(n1, entry(1, 1), "h1");
-    checker.observeReadState(n1, { requestId: "r1", index: 1 });
-    checker.writeAcknowledged({ index: 1, term: 1, data: entry(1, 1).data });
+    checker.observeApplied(n1, 1, 1, 1);
+    checker.observeStateHash(n1, 1, "h1");
     persist(n2, [], { term: 1, vote: n1, commit: 1 });
-    checker.observeApplied(n2, entry(1, 1), "h1");
-    checker.checkAcknowledgedWrites(
-      new Map([
-        [n1, 1],
-        [n2, 1],
-      ]),
-    );
+    checker.observeApplied(n2, 1, 1, 1);
+    checker.observeStateHash(n2, 1, "h1");
+    checker.observeSent(n2, {
+      type: "AppendEntriesResponse",
+      from: n2,
+      to: n1,
+      term: 1,
+      success: true,
+      matchIndex: 1,
+      conflictIndex: 0,
+      conflictTerm: 0,
+    });
     expect(checker.violations).toEqual([]);
   });
 
@@ -127,24 +130,33 @@ describe("InvariantChecker", () => {
     const { checker, persist } = setup();
     persist(n1, [entry(1, 1)], { term: 1, vote: null, commit: 1 });
     persist(n2, [entry(1, 2)], { term: 2, vote: null, commit: 1 });
-    checker.observeApplied(n1, entry(1, 1), "a");
+    checker.observeApplied(n1, 1, 1, 1);
+    checker.observeStateHash(n1, 1, "a");
     persist(n3, [entry(1, 1)], { term: 1, vote: null, commit: 1 });
-    checker.observeApplied(n3, entry(1, 1), "b");
-    expect(invariants(checker)).toEqual(["state-machine-safety", "state-machine-safety"]);
+    checker.observeApplied(n3, 1, 1, 1);
+    checker.observeStateHash(n3, 1, "b");
+    checker.observeApplied(n2, 1, 2, 1);
+    expect(invariants(checker)).toEqual([
+      "state-machine-safety",
+      "state-machine-safety",
+      "applied-le-committed",
+      "state-machine-safety",
+    ]);
   });
 
   it("applied ≤ committed: applying beyond its own or the cluster's commit, or applied > commit", () => {
     const { checker, persist } = setup();
-    checker.observeApplied(n1, entry(1, 1), "a");
-    persist(n3, [entry(1, 1), entry(2, 1)], { term: 1, vote: null, commit: 2 });
-    checker.observeApplied(n1, entry(2, 1), "a");
+    checker.observeApplied(n1, 1, 1, 0);
+    persist(n3, [entry(1, 1), entry(2, 2)], { term: 2, vote: null, commit: 2 });
+    checker.observeApplied(n1, 2, 1, 2);
     checker.observeStatus(status(n2, { commitIndex: 2, lastApplied: 3 }));
     expect(invariants(checker)).toEqual([
       "applied-le-committed",
       "applied-le-committed",
       "applied-le-committed",
     ]);
-    expect(checker.violations[1]!.detail).toMatch(/its durable commit is 0/);
+    expect(checker.violations[0]!.detail).toMatch(/its commit index is 0/);
+    expect(checker.violations[1]!.detail).toMatch(/committed there: 2/);
   });
 
   it("monotonic: term or commit going back within a life, but not across a restart", () => {
@@ -204,29 +216,25 @@ describe("InvariantChecker", () => {
     expect(invariants(checker)).toEqual(["single-vote"]);
   });
 
-  it("linearizable read: an index below the commit known at issue time", () => {
+  it("a follower acknowledges only entries on its disk; a leader only appends in its term", () => {
     const { checker, persist } = setup();
-    persist(n1, [entry(1, 1), entry(2, 1)], { term: 1, vote: null, commit: 2 });
-    checker.readIssued("r");
-    checker.observeReadState(n2, { requestId: "r", index: 1 });
-    expect(invariants(checker)).toEqual(["linearizable-read"]);
-  });
-
-  it("acknowledged write lost: not applied, or applied differently, or a node lags", () => {
-    const { checker, persist } = setup();
-    persist(n1, [entry(1, 1)], { term: 1, vote: null, commit: 1 });
-    checker.observeApplied(n1, entry(1, 1), "a");
-    checker.writeAcknowledged({ index: 1, term: 1, data: entry(1, 1).data });
-    checker.checkAcknowledgedWrites(new Map([[n1, 1]]));
+    persist(n2, [entry(1, 1)], { term: 1, vote: null, commit: 0 });
+    const ack = (matchIndex: number) =>
+      checker.observeSent(n2, {
+        type: "AppendEntriesResponse",
+        from: n2,
+        to: n1,
+        term: 1,
+        success: true,
+        matchIndex,
+        conflictIndex: 0,
+        conflictTerm: 0,
+      });
+    ack(1);
     expect(checker.violations).toEqual([]);
-    checker.checkAcknowledgedWrites(
-      new Map([
-        [n1, 1],
-        [n2, 0],
-      ]),
-    );
-    checker.writeAcknowledged({ index: 2, term: 1, data: entry(2, 1).data });
-    checker.checkAcknowledgedWrites(new Map([[n1, 2]]));
-    expect(invariants(checker)).toEqual(["acknowledged-write-lost", "acknowledged-write-lost"]);
+    ack(2);
+    checker.observeStatus(status(n1, { role: "Leader", term: 1, lastLogIndex: 3 }));
+    checker.observeStatus(status(n1, { role: "Leader", term: 1, lastLogIndex: 2 }));
+    expect(invariants(checker)).toEqual(["durable-state", "leader-append-only"]);
   });
 });

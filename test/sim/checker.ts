@@ -13,8 +13,11 @@
  *   life; across crashes the *durable* term, commit and snapshot index never decrease, nothing is
  *   sent with a term that is not yet durable, and a restarted node resumes its durable state;
  * - one vote per term per node, durable before the vote is sent;
- * - every write acknowledged to the client is in the final log;
- * - a ReadIndex read returns an index ≥ the highest commit index known when it was issued.
+ * - a leader only appends to its log within its term (leader append-only);
+ * - a follower acknowledges an AppendEntries only for entries on its disk.
+ *
+ * The coordinator's own invariants (acknowledged commands, reads, fencing, leases) are in
+ * ./coordinator-checker.ts.
  *
  * The checker holds no reference to the Raft core: it reads nodes' durable state from their
  * {@link SimDisk} and their volatile state from `RaftStatus` snapshots, so a bug in the core's
@@ -22,7 +25,7 @@
  */
 import type { LogIndex, NodeId, Term } from "../../src/util/ids.js";
 import type { Message } from "../../src/raft/messages.js";
-import type { RaftStatus, ReadState } from "../../src/raft/ready.js";
+import type { RaftStatus } from "../../src/raft/ready.js";
 import type { Entry } from "../../src/raft/types.js";
 import type { SimDisk } from "./disk.js";
 
@@ -37,9 +40,15 @@ export type InvariantName =
   | "monotonic"
   | "durable-state"
   | "single-vote"
-  | "acknowledged-write-lost"
-  | "linearizable-read"
-  | "node-crashed";
+  | "leader-append-only"
+  | "node-failed"
+  | "acknowledged-command-lost"
+  | "stale-read"
+  | "not-linearizable"
+  | "fencing-token-order"
+  | "two-lease-holders"
+  | "stale-fencing-write"
+  | "lease-expiry-by-non-leader";
 
 /** A broken invariant: which, where, when (virtual ms), and the evidence. */
 export interface Violation {
@@ -47,13 +56,6 @@ export interface Violation {
   readonly nodeId: NodeId | null;
   readonly atMs: number;
   readonly detail: string;
-}
-
-/** A write the client was told is committed: the entry it proposed, applied at its node. */
-export interface AcknowledgedWrite {
-  readonly index: LogIndex;
-  readonly term: Term;
-  readonly data: Uint8Array;
 }
 
 interface EntryFacts {
@@ -93,10 +95,9 @@ export class InvariantChecker {
   /** committedTerm[i]: the term of the entry committed at i; committedSeenTerm[i]: when seen. */
   private readonly committedTerm: Term[] = [];
   private readonly committedSeenTerm: Term[] = [];
-  private readonly applied: (Entry | undefined)[] = [];
+  /** The term of the entry applied at each index (by whichever node applied it first). */
+  private readonly applied: (Term | undefined)[] = [];
   private readonly stateHashAt = new Map<LogIndex, string>();
-  private readonly readsIssued = new Map<string, LogIndex>();
-  private readonly acknowledged: AcknowledgedWrite[] = [];
   /** The highest commit index any node has reported (what a read must at least return). */
   maxCommitKnown: LogIndex = 0;
 
@@ -163,7 +164,10 @@ export class InvariantChecker {
         `vote in term ${status.term} changed from ${prev.vote} to ${status.vote ?? "none"}`,
       );
     }
-    if (prev !== undefined) this.checkLeaderCommit(prev, status);
+    if (prev !== undefined) {
+      this.checkLeaderCommit(prev, status);
+      this.checkLeaderAppendOnly(prev, status);
+    }
     if (status.lastApplied > status.commitIndex) {
       this.report(
         "applied-le-committed",
@@ -185,6 +189,18 @@ export class InvariantChecker {
         "current-term-commit",
         status.id,
         `leader of term ${status.term} moved its commit index to ${status.commitIndex}, an entry of term ${termAtCommit ?? "?"}`,
+      );
+    }
+  }
+
+  /** Raft Figure 3: a leader never overwrites or deletes entries of its log within its term. */
+  private checkLeaderAppendOnly(prev: RaftStatus, status: RaftStatus): void {
+    if (status.role !== "Leader" || prev.role !== "Leader" || prev.term !== status.term) return;
+    if (status.lastLogIndex < prev.lastLogIndex) {
+      this.report(
+        "leader-append-only",
+        status.id,
+        `leader of term ${status.term} went from last index ${prev.lastLogIndex} to ${status.lastLogIndex}`,
       );
     }
   }
@@ -384,6 +400,9 @@ export class InvariantChecker {
         `sent ${message.type} in term ${message.term}, durable term is ${hardState.term}`,
       );
     }
+    if (message.type === "AppendEntriesResponse" && message.success) {
+      this.checkAckDurable(id, message.matchIndex);
+    }
     if (message.type === "RequestVote") this.recordVote(id, message.term, id);
     if (message.type === "RequestVoteResponse" && message.voteGranted) {
       this.recordVote(id, message.term, message.to);
@@ -398,37 +417,54 @@ export class InvariantChecker {
     }
   }
 
-  /** `id` applied `entry`; `stateHash` is its application's hash afterwards. */
-  observeApplied(id: NodeId, entry: Entry, stateHash: string): void {
-    const committed = this.committedTerm[entry.index];
-    const ownCommit = this.diskOf(id).durableHardState().commit;
-    if (entry.index > ownCommit) {
+  /**
+   * A follower acknowledges only what is on its disk (Raft §5.3, Figure 2 "persist before
+   * responding"): a leader counts the acknowledgement towards commit.
+   */
+  private checkAckDurable(id: NodeId, matchIndex: LogIndex): void {
+    const disk = this.diskOf(id);
+    if (matchIndex > disk.lastIndex() || disk.termAt(matchIndex) === undefined) {
+      if (matchIndex <= disk.snapshotIndex()) return;
       this.report(
-        "applied-le-committed",
+        "durable-state",
         id,
-        `applied ${entry.index}; its durable commit is ${ownCommit}`,
-      );
-    } else if (committed !== entry.term) {
-      this.report(
-        "applied-le-committed",
-        id,
-        `applied ${entry.index}/${entry.term}, committed there: ${committed ?? "nothing yet"}`,
+        `acknowledged entries up to ${matchIndex}; its disk holds up to ${disk.lastIndex()}`,
       );
     }
-    const before = this.applied[entry.index];
-    if (before === undefined) this.applied[entry.index] = entry;
-    else if (before.term !== entry.term || !bytesEqual(before.data, entry.data)) {
+  }
+
+  /**
+   * `id` applied the entry (index, term) while its core's commit index was `commitIndex`: it
+   * must be committed, and be the entry every other node applied there.
+   */
+  observeApplied(id: NodeId, index: LogIndex, term: Term, commitIndex: LogIndex): void {
+    const committed = this.committedTerm[index];
+    if (index > commitIndex) {
+      this.report(
+        "applied-le-committed",
+        id,
+        `applied ${index}; its commit index is ${commitIndex}`,
+      );
+    } else if (committed !== undefined && committed !== term) {
+      this.report(
+        "applied-le-committed",
+        id,
+        `applied ${index}/${term}, committed there: ${committed}`,
+      );
+    }
+    const before = this.applied[index];
+    if (before === undefined) this.applied[index] = term;
+    else if (before !== term) {
       this.report(
         "state-machine-safety",
         id,
-        `applied ${entry.index}/${entry.term}; another node applied ${entry.index}/${before.term}`,
+        `applied ${index}/${term}; another node applied ${index}/${before}`,
       );
     }
-    this.checkStateHash(id, entry.index, stateHash);
   }
 
-  /** `id` restored its application from a snapshot at `index` with hash `stateHash`. */
-  observeSnapshotRestored(id: NodeId, index: LogIndex, stateHash: string): void {
+  /** `id`'s state machine has hash `stateHash` at applied index `index` (also after a restore). */
+  observeStateHash(id: NodeId, index: LogIndex, stateHash: string): void {
     if (index > 0) this.checkStateHash(id, index, stateHash);
   }
 
@@ -441,57 +477,6 @@ export class InvariantChecker {
         id,
         `application hash at ${index} is ${stateHash}, elsewhere ${before}`,
       );
-    }
-  }
-
-  /** The client issued a ReadIndex read now. */
-  readIssued(requestId: string): void {
-    this.readsIssued.set(requestId, this.maxCommitKnown);
-  }
-
-  /** A read came back (thesis §6.4): its index must cover every commit known at issue time. */
-  observeReadState(id: NodeId, readState: ReadState): void {
-    const floor = this.readsIssued.get(readState.requestId);
-    if (floor !== undefined && readState.index < floor) {
-      this.report(
-        "linearizable-read",
-        id,
-        `read ${readState.requestId} got index ${readState.index}, but ${floor} was committed when it was issued`,
-      );
-    }
-  }
-
-  /** The client was told its write is committed. */
-  writeAcknowledged(write: AcknowledgedWrite): void {
-    this.acknowledged.push(write);
-  }
-
-  /** Number of writes acknowledged so far. */
-  get acknowledgedWrites(): number {
-    return this.acknowledged.length;
-  }
-
-  /**
-   * End of run: every acknowledged write is what was applied at its index, and every node in
-   * `appliedIndexes` (node → its application's applied index) has applied it.
-   */
-  checkAcknowledgedWrites(appliedIndexes: ReadonlyMap<NodeId, LogIndex>): void {
-    for (const write of this.acknowledged) {
-      const at = this.applied[write.index];
-      const lagging = [...appliedIndexes].filter(([, applied]) => applied < write.index);
-      if (
-        at === undefined ||
-        at.term !== write.term ||
-        !bytesEqual(at.data, write.data) ||
-        lagging.length > 0
-      ) {
-        this.report(
-          "acknowledged-write-lost",
-          null,
-          `acknowledged ${write.index}/${write.term} is not in the final log of ${lagging.map(([id]) => id).join(",") || "the cluster"}`,
-        );
-        return;
-      }
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The simulated disk of one node. Writes go to a buffer and reach the durable state only on
- * `sync()` (fsync); a crash keeps a random prefix of the unsynced writes — some may have reached
- * the platter, in order — and loses the rest. A restarted node rebuilds itself from
+ * The simulated disk of one node (behind test/sim/sim-store.ts). Writes go to a buffer and reach
+ * the durable state only on `sync()` (fsync); a crash keeps a random prefix of the unsynced
+ * writes — some may have reached the platter, in order, the last batch possibly torn — and loses
+ * the rest. A restarted node rebuilds itself from
  * {@link SimDisk.durable} alone: hard state, latest snapshot and the log after it.
  */
 import { assert } from "../../src/util/assert.js";
@@ -72,8 +73,14 @@ export class SimDisk {
 
   /** fsync: every buffered write becomes durable, in order. */
   sync(): void {
-    for (const write of this.buffer) this.applyWrite(write);
-    this.buffer = [];
+    this.syncFirst(this.buffer.length);
+  }
+
+  /** The fsync of one operation: its `count` writes, the oldest buffered, become durable. */
+  syncFirst(count: number): void {
+    assert(count <= this.buffer.length, "an fsync covers buffered writes only");
+    for (const write of this.buffer.slice(0, count)) this.applyWrite(write);
+    this.buffer = this.buffer.slice(count);
     this.syncs += 1;
   }
 

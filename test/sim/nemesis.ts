@@ -2,14 +2,14 @@
  * The nemesis (Jepsen's word): the simulated operator from hell. Each strike draws one action
  * by the seed's weights — crash a node or the leader, pause one, cut the network symmetrically or
  * one way, isolate the leader, heal the network, reset a connection, or ask the leader to hand
- * over leadership. A crashed node restarts, and a paused one resumes, after a random downtime;
- * at most `nodesDownMax` nodes are down or paused at once.
+ * over leadership (through the production `transferLeadership`). A crashed node restarts, and a
+ * paused one resumes, after a random downtime (often longer than an election timeout); at most
+ * `nodesDownMax` nodes are down or paused at once.
  */
 import type { Prng } from "../../src/util/prng.js";
-import type { SimClient } from "./client.js";
 import type { SimNetwork } from "./network.js";
 import type { NemesisAction, Scenario } from "./scenario.js";
-import type { SimNode } from "./sim-node.js";
+import type { SimNode } from "./sim-cluster.js";
 
 /** How many times each action struck in a run. */
 export type NemesisStats = Partial<Record<NemesisAction, number>>;
@@ -18,11 +18,8 @@ export type NemesisStats = Partial<Record<NemesisAction, number>>;
 export interface NemesisWorld {
   readonly scenario: Scenario;
   readonly network: SimNetwork;
-  readonly client: SimClient;
   /** Every node, in index order. */
   readonly nodes: readonly SimNode[];
-  /** The node at `index`, marked as changed by the current event. */
-  touch(index: number): SimNode;
   /** Schedules a node's return (restart after a crash, resume after a pause). */
   scheduleReturn(kind: "restart" | "resume", index: number, atMs: number): void;
   nowMs(): number;
@@ -45,7 +42,6 @@ export class Nemesis {
     const action = this.drawAction();
     if (action === undefined) return;
     this.stats[action] = (this.stats[action] ?? 0) + 1;
-    this.world.nodes.forEach((_, i) => this.world.touch(i));
     this.perform(action);
   }
 
@@ -100,15 +96,20 @@ export class Nemesis {
   }
 
   private crash(index: number): void {
-    const node = this.world.touch(index);
+    const node = this.node(index);
     if (!node.isUp || (!node.paused && !this.mayTakeDown())) return;
     node.crash(this.crashPrng);
-    this.world.client.nodeCrashed(node.id);
     this.world.scheduleReturn("restart", index, this.returnAtMs());
   }
 
+  private node(index: number): SimNode {
+    const node = this.world.nodes[index];
+    if (node === undefined) throw new Error(`no node ${index}`);
+    return node;
+  }
+
   private pause(index: number): void {
-    const node = this.world.touch(index);
+    const node = this.node(index);
     if (!node.isUp || node.paused || !this.mayTakeDown()) return;
     node.pause();
     this.world.scheduleReturn("resume", index, this.returnAtMs());
@@ -125,7 +126,7 @@ export class Nemesis {
   currentLeader(): number | undefined {
     let best: { index: number; term: number } | undefined;
     this.world.nodes.forEach((node, index) => {
-      const status = node.status();
+      const status = node.node?.coreStatus();
       if (status?.role === "Leader" && (best === undefined || status.term > best.term)) {
         best = { index, term: status.term };
       }
@@ -141,15 +142,17 @@ export class Nemesis {
   /** The connection drops; both transports notice and tell their cores. */
   private resetConnection(a: number, b: number): void {
     this.world.network.resetConnection(a, b);
-    const nodeA = this.world.touch(a);
-    const nodeB = this.world.touch(b);
-    nodeA.offer({ kind: "unreachable", peer: nodeB.id });
-    nodeB.offer({ kind: "unreachable", peer: nodeA.id });
+    const nodeA = this.node(a);
+    const nodeB = this.node(b);
+    nodeA.connectionReset(nodeB.id);
+    nodeB.connectionReset(nodeA.id);
   }
 
+  /** The leader is asked to hand over to `to` (its answer, or refusal, does not matter). */
   private transferLeadership(to: number): void {
     const leader = this.currentLeader();
     if (leader === undefined || leader === to) return;
-    this.world.touch(leader).offer({ kind: "transfer", to: this.world.touch(to).id });
+    const node = this.node(leader).node;
+    node?.transferLeadership(this.node(to).id).catch(() => undefined);
   }
 }

@@ -7,21 +7,11 @@
  */
 import { assert } from "../../src/util/assert.js";
 import type { Prng } from "../../src/util/prng.js";
-import type { RaftConfig } from "../../src/raft/config.js";
+import type { NodeTimings } from "../../src/node/config.js";
+import type { RaftTuning } from "../../src/node/node-wiring.js";
 import type { NetworkConfig } from "./network.js";
-
-/** The per-seed values of the Raft core's configuration (the rest is per node). */
-export type RaftTuning = Pick<
-  RaftConfig,
-  | "electionTimeoutTicks"
-  | "heartbeatIntervalTicks"
-  | "preVote"
-  | "checkQuorum"
-  | "inflightMessagesMax"
-  | "appendBytesMax"
-  | "uncommittedBytesMax"
-  | "snapshotChunkBytesMax"
-> & { readonly inflightBytesMax: number };
+import type { DiskConfig } from "./sim-store.js";
+import type { WorkloadConfig } from "./workload.js";
 
 /**
  * A fault the nemesis can inject (DESIGN.md §10: a network fault is a netsplit). A crashed node
@@ -54,37 +44,29 @@ export const NEMESIS_ACTIONS: readonly NemesisAction[] = Object.freeze([
 /** One seed's world. Times in virtual ms. */
 export interface Scenario {
   readonly nodeCount: 3 | 5;
+  /** The production node's timings (src/node/config.ts), drawn per seed. */
+  readonly timings: NodeTimings;
+  /** The Raft core's flow control and election options, drawn per seed. */
   readonly raft: RaftTuning;
-  /** Virtual length of one Raft tick; each tick of a node is late or early by ≤ `tickJitterMs`. */
-  readonly tickIntervalMs: number;
-  readonly tickJitterMs: number;
-  /** Each node's clock runs at its own rate: its tick interval is scaled by these factors. */
+  /** Each node's clock runs at its own rate (drift) from its own offset. */
   readonly clockRates: readonly number[];
+  readonly clockOffsetsMs: readonly number[];
   readonly network: NetworkConfig;
-  /** fsync takes 0..this many ms; messages of a Ready wait for it. */
-  readonly syncLatencyMsMax: number;
-  /** The application snapshots every this many applied entries, keeping this many behind. */
-  readonly snapshotEveryEntries: number;
-  readonly snapshotLogTailEntries: number;
+  readonly disk: DiskConfig;
   /** Mean time between nemesis actions; weights say which action is drawn. */
   readonly nemesisIntervalMsMean: number;
   readonly nemesisWeights: Readonly<Record<NemesisAction, number>>;
-  /** A crashed or paused node comes back after 1..this many ms. */
+  /** A crashed or paused node comes back after 1..this many ms (pauses outlast elections). */
   readonly downtimeMsMax: number;
   /**
    * At most this many nodes are crashed or paused at once: a minority in most seeds (the
    * cluster can make progress between faults), all of them in some.
    */
   readonly nodesDownMax: number;
-  /** Mean time between client proposals, proposals outstanding at once, command size. */
-  readonly proposeIntervalMsMean: number;
-  readonly proposalsInFlightMax: number;
-  readonly commandBytesMax: number;
-  /** Mean time between ReadIndex reads (0: no reads in this seed). */
-  readonly readIntervalMsMean: number;
+  readonly workload: WorkloadConfig;
   /** Events to run with faults before healing. */
   readonly faultPhaseEvents: number;
-  /** After healing, a leader and convergence must come within this much virtual time. */
+  /** After healing, every plan must complete and the replicas converge within this long. */
   readonly healBoundMs: number;
 }
 
@@ -99,12 +81,25 @@ function sometimes(prng: Prng, max: number): number {
   return prng.nextInt(3) === 0 ? 0 : prng.nextFloat() * max;
 }
 
-function drawRaftTuning(prng: Prng): RaftTuning {
+function drawTimings(prng: Prng, tickIntervalMs: number): NodeTimings {
   const electionTimeoutTicks = 5 + prng.nextInt(11);
-  const appendBytesMax = pick(prng, [1, 1, 64, 256, 4096, 1024 * 1024]);
+  const snapshotEveryEntries = pick(prng, [10, 30, 100, 100_000]);
   return {
+    tickIntervalMs,
     electionTimeoutTicks,
     heartbeatIntervalTicks: 1 + prng.nextInt(Math.max(1, Math.floor(electionTimeoutTicks / 3))),
+    proposalTimeoutMs: pick(prng, [200, 1_000, 3_000]),
+    snapshotEveryEntries,
+    snapshotLogTailEntries: 1 + prng.nextInt(Math.min(snapshotEveryEntries - 1, 20)),
+    leaderChangeLeaseGraceMs: pick(prng, [100, 500, 1_000]),
+    leadershipTransferTimeoutMs: 20 * electionTimeoutTicks * tickIntervalMs,
+    stopDrainTimeoutMs: 1_000,
+  };
+}
+
+function drawRaftTuning(prng: Prng): RaftTuning {
+  const appendBytesMax = pick(prng, [1, 1, 64, 256, 4096, 1024 * 1024]);
+  return {
     preVote: prng.nextInt(4) !== 0,
     checkQuorum: prng.nextInt(4) !== 0,
     // Tiny windows and one-entry messages make Figure 8 and slow catch-up likely.
@@ -112,8 +107,24 @@ function drawRaftTuning(prng: Prng): RaftTuning {
     appendBytesMax,
     // Never below one full message (src/constants.ts asserts the same for the defaults).
     inflightBytesMax: Math.max(appendBytesMax, pick(prng, [64, 4096, 32 * 1024 * 1024])),
-    uncommittedBytesMax: pick(prng, [512, 4096, 64 * 1024 * 1024]),
-    snapshotChunkBytesMax: pick(prng, [16, 64, 512, 1024 * 1024]),
+    uncommittedBytesMax: pick(prng, [4096, 64 * 1024 * 1024]),
+    snapshotChunkBytesMax: pick(prng, [64, 512, 1024 * 1024]),
+  };
+}
+
+function drawWorkload(prng: Prng, electionSpanMs: number): WorkloadConfig {
+  const leaseTtlMs = pick(prng, [1_000, 2_000]);
+  return {
+    plans: 1 + prng.nextInt(3),
+    partitionsPerPlanMax: 1 + prng.nextInt(4),
+    rowsPerPartition: pick(prng, [3, 9]),
+    workers: 1 + prng.nextInt(3),
+    stepMsMean: pick(prng, [10, 30, 60]),
+    leaseTtlMs,
+    heartbeatIntervalMs: Math.floor(leaseTtlMs / 3),
+    failProbability: sometimes(prng, 0.2),
+    operator: prng.nextInt(2) === 0,
+    requestTimeoutMs: 2 * electionSpanMs + 3_000,
   };
 }
 
@@ -145,34 +156,33 @@ function drawNemesisWeights(prng: Prng): Record<NemesisAction, number> {
  * @param faultPhaseEvents how many events run before everything is healed (`--steps`)
  */
 export function drawScenario(prng: Prng, nodeCount: 3 | 5, faultPhaseEvents: number): Scenario {
-  const tickIntervalMs = 10;
-  const raft = drawRaftTuning(prng);
-  const snapshotEveryEntries = pick(prng, [5, 20, 100, 100_000]);
-  const electionSpanMs = 2 * raft.electionTimeoutTicks * tickIntervalMs;
+  const tickIntervalMs = pick(prng, [20, 40]);
+  const timings = drawTimings(prng, tickIntervalMs);
+  const electionSpanMs = 2 * timings.electionTimeoutTicks * tickIntervalMs;
+  const rates = () => (prng.nextInt(3) === 0 ? 1 : 0.9 + 0.2 * prng.nextFloat());
   return {
     nodeCount,
-    raft,
-    tickIntervalMs,
-    tickJitterMs: prng.nextInt(3),
-    clockRates: Array.from({ length: nodeCount }, () =>
-      prng.nextInt(3) === 0 ? 1 : 0.8 + 0.4 * prng.nextFloat(),
+    timings,
+    raft: drawRaftTuning(prng),
+    clockRates: Array.from({ length: nodeCount }, rates),
+    clockOffsetsMs: Array.from(
+      { length: nodeCount },
+      () => 1_700_000_000_000 + prng.nextInt(2_000),
     ),
     network: drawNetwork(prng, tickIntervalMs),
-    syncLatencyMsMax: pick(prng, [0, 2, 10, 30]),
-    snapshotEveryEntries,
-    snapshotLogTailEntries: prng.nextInt(Math.min(snapshotEveryEntries, 50)),
+    disk: {
+      latencyMsMax: pick(prng, [0, 2, 10, 30]),
+      writeErrorProbability: prng.nextInt(4) === 0 ? 0.002 : 0,
+      readErrorProbability: prng.nextInt(4) === 0 ? 0.2 : 0,
+    },
     // Relative to the election span, so that fast-electing seeds are not calm by accident.
-    nemesisIntervalMsMean: Math.ceil(pick(prng, [0.25, 0.5, 1, 3, 10]) * electionSpanMs),
+    nemesisIntervalMsMean: Math.ceil(pick(prng, [0.5, 1, 3, 10]) * electionSpanMs),
     nemesisWeights: drawNemesisWeights(prng),
     downtimeMsMax: pick(prng, [electionSpanMs, 5 * electionSpanMs]),
     nodesDownMax: prng.nextInt(5) === 0 ? nodeCount : (nodeCount - 1) / 2,
-    proposeIntervalMsMean: pick(prng, [2, 10, 50]),
-    proposalsInFlightMax: 1 + prng.nextInt(8),
-    commandBytesMax: 1 + prng.nextInt(64),
-    readIntervalMsMean: pick(prng, [0, 20, 200]),
+    workload: drawWorkload(prng, electionSpanMs),
     faultPhaseEvents,
-    // Several election rounds (split votes under a lossless network resolve in a few) plus the
-    // time to ship a snapshot in small chunks. Seeds 1..300 converge within 7 spans at most.
-    healBoundMs: 10 * electionSpanMs + 1_000,
+    // Elections, a lease running out, retry backoffs and the plans' remaining work.
+    healBoundMs: 20 * electionSpanMs + 30_000,
   };
 }

@@ -4,7 +4,11 @@
 // rather than passing when its search budget runs out.
 import { describe, expect, it } from "vitest";
 import { checkByKey, checkLinearizable, type Model, type Operation } from "./linearizability.js";
-import { partitionModel, type PartitionInput, type PartitionOutput } from "./partition-model.js";
+import {
+  partitionModel,
+  type PartitionInput,
+  type PartitionOutput,
+} from "../../chaos/partition-model.js";
 
 type Op = Operation<PartitionInput, PartitionOutput>;
 
