@@ -88,7 +88,9 @@ export class Applier {
         entry.index === this.index + 1,
         () => `entry ${entry.index} does not follow the applied ${this.index}`,
       );
-      const result = entry.type === "NoOp" ? null : this.applyNormal(entry);
+      // Only Normal entries carry coordinator commands; NoOp and Config entries are Raft's own
+      // (docs/MEMBERSHIP.md: the configuration is applied by the Raft core, not the state machine).
+      const result = entry.type === "Normal" ? this.applyNormal(entry) : null;
       this.index = entry.index;
       this.proposals.onApplied(entry.index, entry.term, result);
       if (entry.type === "NoOp") noOpTerm = entry.term;

@@ -1,5 +1,5 @@
-// Proves committed entries reach the state machine in log order with NoOps skipped, each result
-// answers the proposal at its index, undecodable entries become the same invalid_request result
+// Proves committed entries reach the state machine in log order with NoOps and Config entries
+// skipped, each result answers the proposal at its index, undecodable entries become the same invalid_request result
 // on every node, stale fencing tokens are reported, and a leader's snapshot replaces the state.
 import { NO_FAULTS } from "../../src/node/faults.js";
 import { REAL_TIMERS } from "../../src/node/ports.js";
@@ -58,6 +58,16 @@ describe("Applier", () => {
     expect(applied.map((e) => [e.index, e.result.status])).toEqual([[2, "ok"]]);
     expect(getPlan(applier.state, "a")?.partitionCount).toBe(10);
     expect(() => applier.applyEntries([normal(4, plan)])).toThrow(/does not follow/);
+  });
+
+  it("passes Config entries by: the configuration is Raft's, never a coordinator command", () => {
+    const { applier, applied } = setup();
+    const before = stateHash(applier.state);
+    const config = { voters: [asNodeId("n1")], learners: [asNodeId("n2")] };
+    applier.applyEntries([{ index: 1, term: 1, type: "Config", data: new Uint8Array(0), config }]);
+    expect(applier.appliedIndex).toBe(1);
+    expect(applied).toEqual([]);
+    expect(stateHash(applier.state)).toBe(before);
   });
 
   it("turns an undecodable entry into an invalid_request result that changes nothing", () => {
