@@ -251,6 +251,7 @@ export class ReadyLoop {
       entries: ready.entries.length,
       proposals,
       bytes: report.bytes,
+      lastIndex: ready.entries.at(-1)?.index ?? null,
     });
   }
 
