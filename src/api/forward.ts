@@ -4,19 +4,13 @@
  * never forwards it again (one hop). The node never forwards; the API does, over undici.
  */
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import {
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_SERVER_ADDRESS,
-  ATTR_SERVER_PORT,
-  ATTR_URL_FULL,
-} from "@opentelemetry/semantic-conventions";
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import { Agent } from "undici";
 import { httpForwardTimeoutMs } from "../constants.js";
 import { CoordinatorError } from "../errors.js";
 import type { LeaderInfo } from "../node/service.js";
 import { isConnectFailure } from "../protocol/index.js";
-import { inSpan, injectTraceHeaders, tracingActive } from "../tracing/api.js";
+import { httpClientAttributes, inSpan, injectTraceHeaders, tracingActive } from "../tracing/api.js";
 
 /** A request as it is forwarded. */
 export interface ForwardRequest {
@@ -86,12 +80,7 @@ function tracedSend(
   leader: URL,
   request: ForwardRequest,
 ): Promise<ForwardResponse> {
-  const attributes = {
-    [ATTR_HTTP_REQUEST_METHOD]: request.method,
-    [ATTR_SERVER_ADDRESS]: leader.hostname,
-    [ATTR_SERVER_PORT]: Number(leader.port),
-    [ATTR_URL_FULL]: `${leader.origin}${request.url.split("?")[0] ?? ""}`,
-  };
+  const attributes = httpClientAttributes(leader, request.method, request.url);
   return inSpan(
     `forward ${request.method}`,
     { kind: SpanKind.CLIENT, attributes },
