@@ -158,7 +158,11 @@ export async function startLoggedWorker(
   const worker = createWorker({ ...options, logger });
   if (metricsRegistry !== undefined) {
     const windowSize = options.windowSize ?? windowSizeDefault;
-    attachWorkerMetrics(metricsRegistry, worker, { windowSize });
+    const namespace = options.namespace;
+    attachWorkerMetrics(metricsRegistry, worker, {
+      windowSize,
+      ...(namespace === undefined ? {} : { namespace }),
+    });
   }
   const log = logger.child({ component: "worker", worker: worker.workerId });
   worker.on("registered", (e) => log.info(e, "registered"));

@@ -17,7 +17,6 @@
  */
 import { ROOT_CONTEXT, context, trace, type Span } from "@opentelemetry/api";
 import type { NodeEventMap, NodeEvents } from "../node/events.js";
-import type { Role } from "../raft/types.js";
 import type { ApplyResult } from "../state-machine/index.js";
 import type { LogIndex, NodeId, Term } from "../util/ids.js";
 import { ATTR, intervalSpan, tracer } from "./api.js";
@@ -61,7 +60,7 @@ export class NodeTracing {
   private readonly positions = new WeakMap<object, LogPosition>();
   private readonly openBatches: Batch[] = [];
   private readonly unsubscribe: (() => void)[];
-  private role: Role = "Follower";
+  private role: NodeEventMap["role"]["role"] = "Follower";
   private leaderId: NodeId | null = null;
   private election: Span | null = null;
   private burstStartMs: number | null = null;
