@@ -6,7 +6,7 @@
  * completed partition.
  *
  * Every series carries the `namespace` of its plans and workers, as the seed's monitoring design
- * labels every metric (docs/METRICS.md "Labels"). Cost: one pass over the plans and one over the
+ * labels every metric (docs/OBSERVABILITY.md "Metrics: the namespace label"). Cost: one pass over the plans and one over the
  * workers, never over partitions (each plan keeps its status counts). Both labels are BOUNDED:
  * the `namespaceLabelsMax` first namespaces (those of the highest-ranked plans, then those of
  * the workers, by name) keep their name, every other namespace is summed under
