@@ -5,7 +5,6 @@
 // through process to complete, joined by the nodes' spans of its calls; and the log lines
 // written meanwhile carry that trace's id.
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -20,6 +19,7 @@ import { startServer, type RunningServer } from "../../src/server/server.js";
 import { ATTR } from "../../src/tracing/api.js";
 import { startTracing, type RunningTracing } from "../../src/tracing-sdk/index.js";
 import { createWorker, type Worker } from "../../src/worker/worker.js";
+import { freePort } from "../mirror/redis-server.js";
 import { waitFor } from "../node/harness.js";
 
 const SECRET = "a cluster secret of 32 characters";
@@ -40,14 +40,6 @@ let root: string;
 let tracing: RunningTracing | null;
 let servers: RunningServer[] = [];
 let worker: Worker | null = null;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   tracing = startTracing({ serviceName: "test", instanceId: "test", exporter });
