@@ -12,6 +12,9 @@
 // Run: `npm run bench -- cluster` (about 1 to 2 minutes). `ELK_BENCH_SECONDS` sets each load
 // phase's length (default 5); `ELK_BENCH_CPU_PROF=<dir>` runs the nodes with --cpu-prof into
 // <dir> and skips the failover rounds (a SIGKILLed node writes no profile).
+// `ELK_BENCH_TRACING=<ratio>` (e.g. 0.01) runs the nodes with tracing on: the OTLP exporter,
+// the parent-based trace-id-ratio sampler at that ratio, and a local OTLP receiver in this
+// process that accepts and drops every export (the cost measured is the nodes', not a backend's).
 // Prints diagnostics, then one JSON line:
 // {"seqP50Ms":…,"seqP99Ms":…,"c64PerSec":…,"grantsPerSec":…,"acquireCompletePerSec":…,
 //  "failoverP50Ms":…,"idleCpuPct":…}.
@@ -21,6 +24,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { startDevCluster, type DevCluster } from "../src/cli/dev-cluster.js";
 import { createClient, type CoordinatorClient } from "../src/worker/client.js";
@@ -220,6 +225,28 @@ async function idleCpuPct(cluster: DevCluster): Promise<number> {
   return Math.round(Math.max(...pcts) * 100) / 100;
 }
 
+/**
+ * With ELK_BENCH_TRACING set: an OTLP/HTTP receiver that drops what it gets, and the OTEL_*
+ * variables the node processes inherit (startDevCluster passes the environment on).
+ */
+async function tracingReceiver(): Promise<http.Server | null> {
+  const ratio = process.env.ELK_BENCH_TRACING;
+  if (ratio === undefined || ratio === "") return null;
+  const receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on("end", () => res.writeHead(200, { "content-type": "application/x-protobuf" }).end());
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const { port } = receiver.address() as AddressInfo;
+  process.env.OTEL_TRACES_EXPORTER = "otlp";
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${port}`;
+  process.env.OTEL_TRACES_SAMPLER = "parentbased_traceidratio";
+  process.env.OTEL_TRACES_SAMPLER_ARG = ratio;
+  console.log(`tracing on: sampler ratio ${ratio}, OTLP receiver on port ${port}`);
+  return receiver;
+}
+
+const receiver = await tracingReceiver();
 const dir = await mkdtemp(path.join(os.tmpdir(), "elk-bench-cluster-"));
 const cluster = await startDevCluster({
   basePort: 0,
@@ -267,5 +294,6 @@ try {
   );
 } finally {
   await cluster.stop();
+  receiver?.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -5,7 +5,8 @@
  * every panel's PromQL against a real Prometheus scraping a live cluster.
  *
  * Queries use the `elk-nodes` and `elk-workers` job names of prometheus/prometheus.yml. Leader
- * gauges are exported by the leader alone, so `sum` over the cluster counts them once.
+ * gauges are exported by the leader alone, so `sum` over the cluster counts them once. Plan and
+ * worker series carry the seed's `namespace` label; per-plan panels group by (namespace, plan).
  */
 
 /** One panel: a title, its PromQL, how it draws. */
@@ -31,6 +32,9 @@ export interface DashboardSpec {
   readonly file: string;
   readonly panels: readonly PanelSpec[];
 }
+
+/** Plans are named within their namespace (the seed's label on every plan metric). */
+const PLAN_LEGEND = "{{namespace}}/{{plan}}";
 
 const rate5m = (metric: string, by = "") =>
   `sum${by === "" ? "" : ` by (${by})`} (rate(${metric}[5m]))`;
@@ -245,7 +249,10 @@ const PLANS: DashboardSpec = {
       type: "bargauge",
       unit: "percentunit",
       targets: [
-        { expr: "sum by (plan) (elk_coordinator_plan_progress_ratio)", legend: "{{plan}}" },
+        {
+          expr: "sum by (namespace, plan) (elk_coordinator_plan_progress_ratio)",
+          legend: PLAN_LEGEND,
+        },
       ],
     },
     {
@@ -258,12 +265,12 @@ const PLANS: DashboardSpec = {
     },
     {
       title: "Partitions by plan and status",
-      description: 'Each labelled plan (the rest as "other").',
+      description: 'Each labelled plan by namespace (the rest as "other").',
       type: "table",
       targets: [
         {
-          expr: "sum by (plan, status) (elk_coordinator_plan_partitions)",
-          legend: "{{plan}} {{status}}",
+          expr: "sum by (namespace, plan, status) (elk_coordinator_plan_partitions)",
+          legend: `${PLAN_LEGEND} {{status}}`,
         },
       ],
     },
@@ -284,8 +291,8 @@ const PLANS: DashboardSpec = {
       type: "timeseries",
       targets: [
         {
-          expr: "sum by (plan) (deriv(elk_coordinator_plan_processed_items[5m]))",
-          legend: "{{plan}}",
+          expr: "sum by (namespace, plan) (deriv(elk_coordinator_plan_processed_items[5m]))",
+          legend: PLAN_LEGEND,
         },
         { expr: rate5m("elk_coordinator_node_tasks_processed_items_total"), legend: "all workers" },
       ],
@@ -298,9 +305,11 @@ const PLANS: DashboardSpec = {
       targets: [
         {
           expr:
-            'sum by (plan) (elk_coordinator_plan_partitions{status=~"pending|claimed|running"}) / ' +
-            '(sum by (plan) (deriv(elk_coordinator_plan_partitions{status="completed"}[5m])) > 0)',
-          legend: "{{plan}}",
+            "sum by (namespace, plan) " +
+            '(elk_coordinator_plan_partitions{status=~"pending|claimed|running"}) / ' +
+            "(sum by (namespace, plan) " +
+            '(deriv(elk_coordinator_plan_partitions{status="completed"}[5m])) > 0)',
+          legend: PLAN_LEGEND,
         },
       ],
       emptyWhenHealthy: "no plan is progressing (all complete, or none submitted)",
@@ -309,7 +318,9 @@ const PLANS: DashboardSpec = {
       title: "Gaps (ids not yet completed)",
       description: "Ids of each plan's partitions not yet inside a completed partition.",
       type: "timeseries",
-      targets: [{ expr: "sum by (plan) (elk_coordinator_plan_gap_ids)", legend: "{{plan}}" }],
+      targets: [
+        { expr: "sum by (namespace, plan) (elk_coordinator_plan_gap_ids)", legend: PLAN_LEGEND },
+      ],
     },
     {
       title: "Assignment latency p99",

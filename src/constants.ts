@@ -270,6 +270,12 @@ export const mirrorLagSamplesMax = 10_000;
  * bounded however many plans the cluster holds.
  */
 export const metricsPlanLabelsMax = 20;
+/**
+ * The leader's cluster gauges label at most this many namespaces by name (those of the
+ * highest-ranked plans first, then the workers'); every other namespace is summed under
+ * `namespace="other"`, so the label stays bounded however many namespaces clients invent.
+ */
+export const metricsNamespaceLabelsMax = 20;
 /** Histogram buckets (seconds) of fsync and other disk writes: 0.5 ms to 1 s. */
 export const metricsDiskBucketsSeconds: readonly number[] = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
@@ -367,6 +373,7 @@ assert(
   "a breaker probes at least once; the windowed bound is the looser one",
 );
 assert(metricsPlanLabelsMax >= 1, "at least one plan keeps its own label");
+assert(metricsNamespaceLabelsMax >= 1, "at least one namespace keeps its own label");
 for (const buckets of [
   metricsDiskBucketsSeconds,
   metricsRequestBucketsSeconds,

@@ -46,6 +46,31 @@ export const BOUNDARIES = {
     packages: ["ioredis", "pino"],
     nodeBuiltins: true,
   },
+  // tracing holds the OpenTelemetry *API* calls of a node: the spans of its HTTP requests, of
+  // forwarding, of its proposals and reads (correlated with the node's events by (index, term))
+  // and of elections and snapshots. Only the API package: with no SDK registered every call is
+  // the API's no-op, so library code never starts or configures tracing itself.
+  tracing: {
+    modules: ["node", "state-machine", ...FOUNDATION],
+    packages: ["@opentelemetry/api", "@opentelemetry/semantic-conventions"],
+    nodeBuiltins: true,
+  },
+  // tracing-sdk starts the OpenTelemetry SDK (tracer provider, sampler, OTLP exporter) from the
+  // standard OTEL_* variables. Only the process entry points (server, cli) may import it, so no
+  // library module ever starts an SDK behind its user's back.
+  "tracing-sdk": {
+    modules: ["tracing", ...FOUNDATION],
+    packages: [
+      "@opentelemetry/api",
+      "@opentelemetry/core",
+      "@opentelemetry/resources",
+      "@opentelemetry/sdk-trace-base",
+      "@opentelemetry/sdk-trace-node",
+      "@opentelemetry/exporter-trace-otlp-proto",
+      "@opentelemetry/semantic-conventions",
+    ],
+    nodeBuiltins: true,
+  },
   protocol: {
     modules: ["state-machine", ...FOUNDATION],
     packages: ["typebox"],
@@ -54,9 +79,12 @@ export const BOUNDARIES = {
   // api runs the state machine's pure queries through NodeService.read and proposes its
   // Command values, so it needs state-machine's public surface (types, queries), never raft.
   // undici forwards writes from a follower to the leader.
+  // tracing: the request span hooks and the traceparent a forwarded request carries.
   api: {
-    modules: ["node", "protocol", "metrics", "state-machine", ...FOUNDATION],
+    modules: ["node", "protocol", "metrics", "state-machine", "tracing", ...FOUNDATION],
     packages: [
+      "@opentelemetry/api",
+      "@opentelemetry/semantic-conventions",
       "fastify",
       "@fastify/swagger",
       "@fastify/type-provider-typebox",
@@ -66,9 +94,18 @@ export const BOUNDARIES = {
     ],
     nodeBuiltins: true,
   },
+  // The worker SDK's spans (acquire, process, checkpoint, complete/fail) and the traceparent
+  // of its HTTP calls use tracing's API helpers (tracing/api.ts, which imports nothing of the
+  // node); the worker entry point starts the SDK.
   worker: {
-    modules: ["protocol", ...FOUNDATION],
-    packages: ["undici", "cockatiel", "pino"],
+    modules: ["protocol", "tracing", ...FOUNDATION],
+    packages: [
+      "undici",
+      "cockatiel",
+      "pino",
+      "@opentelemetry/api",
+      "@opentelemetry/semantic-conventions",
+    ],
     nodeBuiltins: true,
   },
   // The composition root: builds storage + transport + node + api + metrics + mirror and listens.
@@ -85,16 +122,18 @@ export const BOUNDARIES = {
       "protocol",
       "api",
       "worker",
+      "tracing",
+      "tracing-sdk",
       ...FOUNDATION,
     ],
-    packages: ["pino", "fastify"],
+    packages: ["pino", "fastify", "@opentelemetry/api"],
     nodeBuiltins: true,
   },
   // Client commands use protocol/worker only; `node` and `dev` reach the server through server/.
   // `worker` is the worker process's composition root: it wires worker metrics and their
   // `--metrics-listen` endpoint (src/metrics), as server/ does for a node.
   cli: {
-    modules: ["protocol", "worker", "server", "metrics", ...FOUNDATION],
+    modules: ["protocol", "worker", "server", "metrics", "tracing-sdk", ...FOUNDATION],
     packages: ["commander", "undici", "pino"],
     nodeBuiltins: true,
   },

@@ -23,6 +23,8 @@ import { partitionRoutes } from "./routes/partitions.js";
 import { planRoutes } from "./routes/plans.js";
 import { workerRoutes } from "./routes/workers.js";
 import { strictValidatorCompiler } from "./validator.js";
+import { traceRequests } from "./trace-hooks.js";
+import { tracingActive } from "../tracing/api.js";
 
 /** One served request, for the HTTP RED metrics (issue 6 counts them). */
 export interface RequestSample {
@@ -71,6 +73,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook("preClose", async () => closing.abort());
   configureParsing(app);
   configureErrors(app);
+  if (tracingActive()) traceRequests(app, deps.service.nodeId);
   if (deps.apiToken !== undefined)
     app.addHook("onRequest", bearerAuth(deps.apiToken, PUBLIC_ROUTES));
   const onRequestDone = deps.onRequestDone;

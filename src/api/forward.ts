@@ -3,11 +3,14 @@
  * path, query, body and credentials, plus `X-Elk-Forwarded-By` naming this node, so the leader
  * never forwards it again (one hop). The node never forwards; the API does, over undici.
  */
+import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import { Agent } from "undici";
 import { httpForwardTimeoutMs } from "../constants.js";
 import { CoordinatorError } from "../errors.js";
 import type { LeaderInfo } from "../node/service.js";
 import { isConnectFailure } from "../protocol/index.js";
+import { httpClientAttributes, inSpan, injectTraceHeaders, tracingActive } from "../tracing/api.js";
 
 /** A request as it is forwarded. */
 export interface ForwardRequest {
@@ -46,9 +49,9 @@ export function createUndiciForwarder(timeoutMs: number = httpForwardTimeoutMs):
   close(): Promise<void>;
 } {
   const agent = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-  const forward: Forwarder = async (leaderUrl, request) => {
+  const send = async (origin: string, request: ForwardRequest): Promise<ForwardResponse> => {
     const response = await agent.request({
-      origin: new URL(leaderUrl).origin,
+      origin,
       path: request.url,
       method: request.method as "POST",
       headers: request.headers,
@@ -62,7 +65,34 @@ export function createUndiciForwarder(timeoutMs: number = httpForwardTimeoutMs):
     }
     return { statusCode: response.statusCode, headers, body: await response.body.text() };
   };
+  const forward: Forwarder = tracingActive()
+    ? (leaderUrl, request) => tracedSend(send, new URL(leaderUrl), request)
+    : (leaderUrl, request) => send(new URL(leaderUrl).origin, request);
   return { forward, close: () => agent.close() };
+}
+
+/**
+ * `send` inside a CLIENT span `forward <METHOD>`, the request carrying its W3C `traceparent`, so
+ * the leader's spans join the trace of the follower's request (docs/OBSERVABILITY.md).
+ */
+function tracedSend(
+  send: (origin: string, request: ForwardRequest) => Promise<ForwardResponse>,
+  leader: URL,
+  request: ForwardRequest,
+): Promise<ForwardResponse> {
+  const attributes = httpClientAttributes(leader, request.method, request.url);
+  return inSpan(
+    `forward ${request.method}`,
+    { kind: SpanKind.CLIENT, attributes },
+    async (span) => {
+      const headers = { ...request.headers };
+      injectTraceHeaders(headers);
+      const response = await send(leader.origin, { ...request, headers });
+      span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.statusCode);
+      if (response.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      return response;
+    },
+  );
 }
 
 /**

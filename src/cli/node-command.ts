@@ -20,12 +20,14 @@ import {
   flagOf,
   readConfigFile,
   resolveServerConfig,
+  startNodeTracing,
   startServer,
   type ConfigSources,
   type RunningServer,
   type ServerConfig,
   type ServerOptionKey,
 } from "../server/index.js";
+import type { RunningTracing } from "../tracing-sdk/index.js";
 import type { Worker } from "../worker/worker.js";
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError } from "./exit-codes.js";
 import { parseCount } from "./parse.js";
@@ -96,7 +98,9 @@ async function runNode(
 ): Promise<void> {
   const logger = createLogger(config.logLevel, config.nodeId);
   let server: RunningServer;
+  let tracing: RunningTracing | null = null;
   try {
+    tracing = startNodeTracing(config.nodeId, logger);
     server = await startServer(config, {
       logger,
       onFatal: () => process.exit(EXIT_FAILURE),
@@ -109,7 +113,7 @@ async function runNode(
     process.exit(EXIT_FAILURE);
   }
   const worker = embedded === null ? null : startEmbeddedWorker(server, config, embedded, logger);
-  stopOnSignals(server, logger, worker);
+  stopOnSignals(server, logger, worker, tracing);
 }
 
 /** Starts the embedded worker against this node's API; it registers once a leader is known. */
@@ -141,12 +145,13 @@ function startEmbeddedWorker(
 
 /**
  * SIGTERM, SIGINT or the loss of the parent (IPC) stop the node (after draining the embedded
- * worker); a later signal exits now.
+ * worker), then export the spans still buffered; a later signal exits now.
  */
 function stopOnSignals(
   server: RunningServer,
   logger: Logger,
   worker: Promise<Worker> | null,
+  tracing: RunningTracing | null,
 ): void {
   onStopSignals({
     stop: (reason) => {
@@ -154,6 +159,7 @@ function stopOnSignals(
       const drained = worker === null ? Promise.resolve() : worker.then((w) => w.stop());
       drained
         .then(() => server.stop())
+        .then(() => tracing?.shutdown())
         .then(
           () => process.exit(EXIT_OK),
           (error: unknown) => {

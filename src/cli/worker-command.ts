@@ -5,11 +5,13 @@
  * finish within `--drain-timeout-ms`, releases the rest, deregisters and exits 0. A second
  * signal during the drain exits at once (130). Logs are pino JSON lines on stdout. With
  * `--metrics-listen host:port` it serves its Prometheus metrics (src/metrics) on
- * `http://host:port/metrics`.
+ * `http://host:port/metrics`. When the standard `OTEL_*` variables ask for traces it starts the
+ * OpenTelemetry SDK (src/tracing-sdk) and its partitions become traces (docs/OBSERVABILITY.md).
  *
  * {@link startLoggedWorker} is shared with the embedded worker of `elk-coordinator node
  * --processor` (./node-command.ts).
  */
+import { hostname } from "node:os";
 import { Command, Option } from "commander";
 import { pino, type Logger } from "pino";
 import { windowSizeDefault } from "../constants.js";
@@ -17,10 +19,12 @@ import {
   attachWorkerMetrics,
   createMetricsRegistry,
   expositionOf,
+  packageVersion,
   startMetricsServer,
   type MetricsRegistry,
 } from "../metrics/index.js";
-import { LOG_LEVELS, type LogLevel } from "../server/index.js";
+import { LOG_LEVELS, traceMixin, type LogLevel } from "../server/index.js";
+import { startTracing } from "../tracing-sdk/index.js";
 import type { Worker, WorkerOptions } from "../worker/worker.js";
 import { createWorker } from "../worker/worker.js";
 import { DEV_ENDPOINTS, parseEndpoints } from "./client-options.js";
@@ -28,6 +32,9 @@ import { EXIT_INTERRUPTED, EXIT_OK } from "./exit-codes.js";
 import { parseCount, parseHostPort } from "./parse.js";
 import { loadProcessorModule } from "./processor-module.js";
 import { onStopSignals } from "./signals.js";
+
+/** The `service.name` of a worker process's spans (unless `OTEL_SERVICE_NAME` says otherwise). */
+export const WORKER_SERVICE_NAME = "elk-coordinator-worker";
 
 interface WorkerFlags {
   readonly endpoints: string;
@@ -81,6 +88,11 @@ async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
       ? undefined
       : parseHostPort(flags.metricsListen, "--metrics-listen");
   const windowSize = parseCount(flags.window, "--window", 1);
+  const tracing = startTracing({
+    serviceName: WORKER_SERVICE_NAME,
+    instanceId: flags.workerId ?? `${hostname()}-${process.pid}`,
+    serviceVersion: packageVersion(),
+  });
   const worker = await startLoggedWorker(
     {
       endpoints: parseEndpoints(flags.endpoints),
@@ -100,7 +112,8 @@ async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
   onStopSignals({
     stop: (reason) => {
       worker.logger.info({ reason }, "draining");
-      worker.worker.stop().then(
+      const stopped = worker.worker.stop().then(() => tracing?.shutdown());
+      stopped.then(
         () => process.exit(EXIT_OK),
         (error: unknown) => {
           worker.logger.error({ err: String(error) }, "the drain failed");
@@ -141,13 +154,17 @@ export async function startLoggedWorker(
   level: LogLevel,
   metricsRegistry?: MetricsRegistry,
 ): Promise<LoggedWorker> {
-  const logger = pino({ level });
+  const logger = pino({ level, mixin: traceMixin });
   const worker = createWorker({ ...options, logger });
   if (metricsRegistry !== undefined) {
     const windowSize = options.windowSize ?? windowSizeDefault;
-    attachWorkerMetrics(metricsRegistry, worker, { windowSize });
+    const namespace = options.namespace;
+    attachWorkerMetrics(metricsRegistry, worker, {
+      windowSize,
+      ...(namespace === undefined ? {} : { namespace }),
+    });
   }
-  const log = logger.child({ worker: worker.workerId });
+  const log = logger.child({ component: "worker", worker: worker.workerId });
   worker.on("registered", (e) => log.info(e, "registered"));
   worker.on("acquired", (e) => log.debug(e, "acquired"));
   worker.on("completed", (e) => log.debug(e, "completed"));

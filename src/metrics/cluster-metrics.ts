@@ -1,7 +1,8 @@
 /**
  * The leader's cluster gauges (issue 6; the seed's `partitions_total` and
  * `active_workers_count`, plans and workers by status, and per plan its partitions by status,
- * processed items, progress and uncovered ids), computed AT SCRAPE TIME from the applied state
+ * processed items, progress and uncovered ids), every series labelled with its bounded
+ * `namespace` (./cluster-summary.ts), computed AT SCRAPE TIME from the applied state
  * (./cluster-summary.ts, one stale read shared by every gauge of the scrape) — never per applied
  * entry. Only the node that leads exports them; followers export none, so a sum over the
  * cluster counts each partition once.
@@ -14,6 +15,7 @@ import {
   PARTITION_STATUS_LABELS,
   summarizeCluster,
   type ClusterSummary,
+  type PlanSample,
 } from "./cluster-summary.js";
 import { metricFactory } from "./factory.js";
 
@@ -46,21 +48,40 @@ export function registerClusterMetrics(
     });
   gauge(
     "partitions_total",
-    "Partitions in the cluster's state (leader only; seed metric).",
-    [],
-    (g, s) => g.set(s.partitionsTotal),
+    "Partitions in the cluster's state, per namespace (leader only; seed metric).",
+    ["namespace"],
+    (g, s) => {
+      for (const ns of s.namespaces) g.set({ namespace: ns.label }, ns.partitionsTotal);
+    },
   );
   gauge(
     "active_workers_count",
-    "Workers with a live lease, active or draining (leader only; seed metric).",
-    [],
-    (g, s) => g.set(s.workersByStatus.active + s.workersByStatus.draining),
+    "Workers with a live lease, active or draining, per namespace (leader only; seed metric).",
+    ["namespace"],
+    (g, s) => {
+      for (const ns of s.namespaces) {
+        g.set({ namespace: ns.label }, ns.workersByStatus.active + ns.workersByStatus.draining);
+      }
+    },
   );
-  gauge("workers", "Registered workers by status (leader only).", ["status"], (g, s) => {
-    for (const [status, count] of Object.entries(s.workersByStatus)) g.set({ status }, count);
-  });
-  gauge("plans", "Plans by status (leader only).", ["status"], (g, s) => {
-    for (const [status, count] of Object.entries(s.plansByStatus)) g.set({ status }, count);
+  gauge(
+    "workers",
+    "Registered workers by status (leader only).",
+    ["namespace", "status"],
+    (g, s) => {
+      for (const ns of s.namespaces) {
+        for (const [status, count] of Object.entries(ns.workersByStatus)) {
+          g.set({ namespace: ns.label, status }, count);
+        }
+      }
+    },
+  );
+  gauge("plans", "Plans by status (leader only).", ["namespace", "status"], (g, s) => {
+    for (const ns of s.namespaces) {
+      for (const [status, count] of Object.entries(ns.plansByStatus)) {
+        g.set({ namespace: ns.label, status }, count);
+      }
+    }
   });
   registerPlanGauges(gauge);
 }
@@ -75,12 +96,12 @@ type GaugeFactory = <L extends string>(
 function registerPlanGauges(gauge: GaugeFactory): void {
   gauge(
     "plan_partitions",
-    'Partitions of each plan by status (leader only; plan label bounded, the rest as plan="other").',
-    ["plan", "status"],
+    'Partitions of each plan by status (leader only; labels bounded, the rest as "other").',
+    ["namespace", "plan", "status"],
     (g, s) => {
       for (const plan of s.plans) {
         for (const status of PARTITION_STATUS_LABELS) {
-          g.set({ plan: plan.label, status }, plan.partitions[status]);
+          g.set({ ...labelsOf(plan), status }, plan.partitions[status]);
         }
       }
     },
@@ -88,40 +109,42 @@ function registerPlanGauges(gauge: GaugeFactory): void {
   gauge(
     "plan_processed_items",
     "Items processed in each plan's partitions (leader only).",
-    ["plan"],
+    ["namespace", "plan"],
     (g, s) => {
-      for (const plan of s.plans) g.set({ plan: plan.label }, plan.processedItems);
+      for (const plan of s.plans) g.set(labelsOf(plan), plan.processedItems);
     },
   );
   gauge(
     "plan_progress_ratio",
     "Share of each plan's ids inside completed partitions, 0..1 (leader only).",
-    ["plan"],
+    ["namespace", "plan"],
     (g, s) => {
       for (const plan of s.plans) {
-        g.set(
-          { plan: plan.label },
-          plan.coveredIds === 0 ? 0 : plan.completedIds / plan.coveredIds,
-        );
+        g.set(labelsOf(plan), plan.coveredIds === 0 ? 0 : plan.completedIds / plan.coveredIds);
       }
     },
   );
   gauge(
     "plan_gap_ids",
     "Ids of each plan's partitions not yet inside a completed partition (leader only).",
-    ["plan"],
+    ["namespace", "plan"],
     (g, s) => {
-      for (const plan of s.plans) g.set({ plan: plan.label }, plan.coveredIds - plan.completedIds);
+      for (const plan of s.plans) g.set(labelsOf(plan), plan.coveredIds - plan.completedIds);
     },
   );
   gauge(
     "plan_active",
     "1 when a plan under this label is active (leader only; for the stalled-plan alert).",
-    ["plan"],
+    ["namespace", "plan"],
     (g, s) => {
-      for (const plan of s.plans) g.set({ plan: plan.label }, plan.active ? 1 : 0);
+      for (const plan of s.plans) g.set(labelsOf(plan), plan.active ? 1 : 0);
     },
   );
+}
+
+/** The `namespace` and `plan` labels of a plan sample. */
+function labelsOf(plan: PlanSample): { namespace: string; plan: string } {
+  return { namespace: plan.namespace, plan: plan.label };
 }
 
 /** The summary when this node leads, else null (followers export no cluster gauges). */

@@ -16,7 +16,7 @@ export { BREAKER_NAME, TASK_ERROR_TYPES, attachWorkerMetrics } from "./worker-me
 export type { WorkerMetricsOptions, WorkerMetricsSource } from "./worker-metrics.js";
 export { startMetricsServer } from "./metrics-server.js";
 export type { MetricsServer } from "./metrics-server.js";
-export { OTHER_PLANS, summarizeCluster } from "./cluster-summary.js";
+export { OTHER_LABEL, summarizeCluster } from "./cluster-summary.js";
 export type { ClusterSummary, PlanSample } from "./cluster-summary.js";
 export { ELECTION_FAILURE_REASONS } from "./election-tracker.js";
 export type { ElectionFailureReason } from "./election-tracker.js";

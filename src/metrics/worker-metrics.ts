@@ -1,6 +1,6 @@
 /**
  * A worker's metrics under the seed's names (issue 6, DESIGN.md §8), every series labelled with
- * its `worker_id`, fed by the worker's events (src/worker/events.ts) and, at scrape time, by its
+ * its `namespace` and `worker_id`, fed by the worker's events (src/worker/events.ts) and, at scrape time, by its
  * `stats()`. A worker process serves them on `--metrics-listen`; an embedded worker registers
  * them on its node's registry (the labels never clash: node series carry `node_id`).
  *
@@ -23,10 +23,18 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import type { Registry } from "prom-client";
 import { metricsTaskBucketsSeconds } from "../constants.js";
+import { DEFAULT_NAMESPACE } from "../state-machine/index.js";
 import type { PartitionRef, WorkerEventSource, WorkerEvents } from "../worker/events.js";
 import type { WorkerStats } from "../worker/worker.js";
 import { metricFactory, type MetricFactory } from "./factory.js";
 import { packageVersion } from "./registry.js";
+
+/**
+ * The labels of every worker series: `namespace` (the plans' namespace the worker serves, as the
+ * seed's monitoring design labels every metric; one value per worker, so bounded) and
+ * `worker_id`.
+ */
+const BY_WORKER = ["namespace", "worker_id"] as const;
 
 /** The `breaker_name` of the worker's circuit breaker. */
 export const BREAKER_NAME = "partitions";
@@ -50,6 +58,8 @@ export interface WorkerMetricsSource extends WorkerEventSource {
 export interface WorkerMetricsOptions {
   /** The worker's window (partitions in parallel). */
   readonly windowSize: number;
+  /** The namespace the worker serves, its `namespace` label (default "default"). */
+  readonly namespace?: string;
   /** Wall clock, ms since the epoch (default Date.now). */
   readonly wallClockMs?: () => number;
   /** Monotonic clock, ms (default performance.now). */
@@ -70,8 +80,8 @@ export function attachWorkerMetrics(
   worker: WorkerMetricsSource,
   options: WorkerMetricsOptions,
 ): () => void {
-  const m = workerMetrics(registry, worker);
-  const id = { worker_id: worker.workerId };
+  const id = { namespace: options.namespace ?? DEFAULT_NAMESPACE, worker_id: worker.workerId };
+  const m = workerMetrics(registry, id, worker);
   const wallClockMs = options.wallClockMs ?? Date.now;
   const monotonicMs = options.monotonicMs ?? (() => performance.now());
   const started = new Map<string, Started>();
@@ -130,11 +140,13 @@ function keyOf(ref: PartitionRef): string {
   return `${ref.planId}\u0000${ref.partitionId}\u0000${ref.fencingToken}`;
 }
 
-function workerMetrics(registry: Registry, worker: WorkerMetricsSource) {
+/** The labels naming one worker: the namespace it serves (bounded: one per worker) and its id. */
+type WorkerLabels = { readonly namespace: string; readonly worker_id: string };
+
+function workerMetrics(registry: Registry, id: WorkerLabels, worker: WorkerMetricsSource) {
   const f = metricFactory(registry);
-  const id = { worker_id: worker.workerId };
   const breaker = { ...id, breaker_name: BREAKER_NAME };
-  const metrics = { ...stateMetrics(f, worker, breaker), ...taskMetrics(f) };
+  const metrics = { ...stateMetrics(f, worker, id, breaker), ...taskMetrics(f) };
   for (const zero of [metrics.heartbeatErrors, metrics.processed, metrics.items]) zero.inc(id, 0);
   metrics.tripped.inc(breaker, 0);
   for (const error_type of TASK_ERROR_TYPES) metrics.errors.inc({ ...id, error_type }, 0);
@@ -145,11 +157,11 @@ function workerMetrics(registry: Registry, worker: WorkerMetricsSource) {
 function stateMetrics(
   f: MetricFactory,
   worker: WorkerMetricsSource,
-  breaker: { readonly worker_id: string; readonly breaker_name: string },
+  id: WorkerLabels,
+  breaker: WorkerLabels & { readonly breaker_name: string },
 ) {
-  const byWorker = ["worker_id"] as const;
-  const byBreaker = ["worker_id", "breaker_name"] as const;
-  const id = { worker_id: worker.workerId };
+  const byWorker = BY_WORKER;
+  const byBreaker = [...BY_WORKER, "breaker_name"] as const;
   return {
     heartbeatAt: f.gauge(
       "node_heartbeat_timestamp_seconds",
@@ -164,7 +176,7 @@ function stateMetrics(
     info: f.gauge(
       "node_info",
       "Always 1; the worker's version, Node.js version and OS in labels.",
-      ["worker_id", "version", "node_version", "os_type"],
+      [...BY_WORKER, "version", "node_version", "os_type"],
     ),
     windowSize: f.gauge(
       "node_task_window_size",
@@ -202,7 +214,7 @@ function stateMetrics(
 
 /** Partitions processed, items, errors and durations. */
 function taskMetrics(f: MetricFactory) {
-  const byWorker = ["worker_id"] as const;
+  const byWorker = BY_WORKER;
   return {
     processed: f.counter(
       "node_tasks_processed_total",
@@ -217,7 +229,7 @@ function taskMetrics(f: MetricFactory) {
     errors: f.counter(
       "node_tasks_errors_total",
       "Partitions that ended in error: processor failures (retryable, fatal) and lost leases.",
-      ["worker_id", "error_type"],
+      [...BY_WORKER, "error_type"],
     ),
     processingSeconds: f.histogram(
       "node_task_processing_duration_seconds",

@@ -43,6 +43,11 @@ export interface NodeEventMap {
     readonly entries: number;
     readonly proposals: number;
     readonly bytes: number;
+    /**
+     * The index of the last entry written (the entries are `lastIndex - entries + 1` up to it),
+     * null when only the hard state or a snapshot was: lets tracing tie an entry to its fsync.
+     */
+    readonly lastIndex: LogIndex | null;
   };
   /** A Raft message left for, or arrived from, a peer. */
   message: {

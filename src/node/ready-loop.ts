@@ -299,6 +299,7 @@ export class ReadyLoop {
       entries: ready.entries.length,
       proposals,
       bytes: report.bytes,
+      lastIndex: ready.entries.at(-1)?.index ?? null,
     });
   }
 

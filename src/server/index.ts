@@ -26,6 +26,7 @@ export type {
 } from "./config.js";
 export type { NodeTimings } from "../node/config.js";
 export { DEFAULT_NODE_TIMINGS } from "../node/config.js";
-export { createLogger } from "./logger.js";
+export { PROCESS_COMPONENT, createLogger, traceMixin } from "./logger.js";
 export { ListenError, startServer } from "./server.js";
+export { NODE_SERVICE_NAME, startNodeTracing } from "./tracing.js";
 export type { RunningServer, ServerOptions } from "./server.js";

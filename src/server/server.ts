@@ -6,6 +6,8 @@
  * With `--redis-url`, a Redis mirror (src/mirror) follows the node and stops after it.
  * `/metrics` serves the process's registry (src/metrics): the node's Raft, cluster and HTTP
  * metrics, the mirror's, and those of an embedded worker registered on it.
+ * When a tracer provider is registered (./tracing.ts), the API serves through a traced view of
+ * the node and the node's events become spans (src/tracing).
  * Only this module listens (STYLE.md §11: `buildApp` never does).
  */
 import { randomInt } from "node:crypto";
@@ -28,6 +30,7 @@ import { REAL_CLOCK, REAL_TIMERS } from "../node/ports.js";
 import type { Failpoint } from "../node/failpoints.js";
 import { createNodePeerTransport, type NodePeerTransport } from "../node/peer-transport.js";
 import { RaftStore } from "../storage/raft-store.js";
+import { NodeTracing, tracedService, tracingActive } from "../tracing/index.js";
 import type { NodeId } from "../util/ids.js";
 import { createPrng } from "../util/prng.js";
 import { peerUrls, type ListenAddress, type ServerConfig } from "./config.js";
@@ -107,7 +110,7 @@ export async function startServer(
       clock: REAL_CLOCK,
       timers: REAL_TIMERS,
       prng: createPrng(randomInt(2 ** 31)),
-      logger,
+      logger: logger.child({ component: "node" }),
       onFatal: options.onFatal,
       onCrash: options.onCrash,
     });
@@ -117,8 +120,9 @@ export async function startServer(
   }
   const observed = observe(node, options);
   const metricsRegistry = observed.registry;
+  const tracing = tracingActive() ? new NodeTracing(config.nodeId, node.events) : null;
   const app = buildApp({
-    service: node,
+    service: tracing === null ? node : tracedService(node, tracing),
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     metrics: observed.metrics,
     onRequestDone: observed.onRequestDone,
@@ -144,6 +148,7 @@ export async function startServer(
   const shutdown = async () => {
     await node.stop();
     observed.detach();
+    tracing?.detach();
     await mirror?.stop();
     await app.close();
     await closeHttp(server);

@@ -4,10 +4,18 @@
  * with the same code, so `instanceof` and `code` work across the process boundary), or a
  * transport failure that says whether the request can have reached a node.
  */
+import { SpanKind } from "@opentelemetry/api";
 import { Pool } from "undici";
 import { CoordinatorError, isErrorCode } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import { isConnectFailure } from "../protocol/index.js";
+import {
+  httpClientAttributes,
+  inSpan,
+  injectTraceHeaders,
+  markError,
+  tracingActive,
+} from "../tracing/api.js";
 import type { AttemptFailure } from "./retry-policy.js";
 
 /** A request of one attempt. */
@@ -48,10 +56,32 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
 export class EndpointPools {
   private readonly pools = new Map<string, Pool>();
 
+  /** Whether a tracer provider was registered when the client was made (then calls are spans). */
+  private readonly traced = tracingActive();
+
   constructor(private readonly connectionsPerEndpoint: number) {}
 
-  /** Sends `request` to `origin` (`http://host:port`). Never throws for transport problems. */
-  async attempt(origin: string, request: AttemptRequest): Promise<AttemptOutcome> {
+  /**
+   * Sends `request` to `origin` (`http://host:port`). Never throws for transport problems. With
+   * tracing on, the attempt is a CLIENT span and the request carries its W3C `traceparent`, so
+   * the node's spans (and the leader's, through forwarding) join the worker's trace.
+   */
+  attempt(origin: string, request: AttemptRequest): Promise<AttemptOutcome> {
+    return this.traced ? this.tracedAttempt(origin, request) : this.send(origin, request);
+  }
+
+  private tracedAttempt(origin: string, request: AttemptRequest): Promise<AttemptOutcome> {
+    const attributes = httpClientAttributes(new URL(origin), request.method, request.path);
+    return inSpan(request.method, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+      const headers = { ...request.headers };
+      injectTraceHeaders(headers);
+      const outcome = await this.send(origin, { ...request, headers });
+      if (!outcome.ok) markError(span, outcome.failure.error);
+      return outcome;
+    });
+  }
+
+  private async send(origin: string, request: AttemptRequest): Promise<AttemptOutcome> {
     let statusCode: number;
     let headers: Record<string, string>;
     let text: string;

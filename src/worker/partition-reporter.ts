@@ -10,6 +10,7 @@
  */
 import { CoordinatorError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
+import { ATTR, inSpan } from "../tracing/api.js";
 import type { HeldPartition, PartitionGrant, WorkerClient } from "./worker-client.js";
 import type { Sequencer } from "./sequencer.js";
 
@@ -128,12 +129,18 @@ export class PartitionReporter {
     this.waiting = null;
     if (checkpoint === null || this.silenced || !this.deps.leaseProven()) return;
     const { client, partition, workerId } = this.deps;
+    const attributes = {
+      [ATTR.checkpointId]: checkpoint.checkpointId,
+      [ATTR.processedCount]: checkpoint.processedCount,
+    };
     try {
-      await client.reportProgress(
-        partition.planId,
-        partition.partitionId,
-        { workerId, fencingToken: partition.fencingToken, ...checkpoint },
-        { session: this.deps.sequencer.next() },
+      await inSpan("checkpoint", { attributes }, () =>
+        client.reportProgress(
+          partition.planId,
+          partition.partitionId,
+          { workerId, fencingToken: partition.fencingToken, ...checkpoint },
+          { session: this.deps.sequencer.next() },
+        ),
       );
       this.deps.onProgress(checkpoint.checkpointId, checkpoint.processedCount);
     } catch (error) {
@@ -146,7 +153,9 @@ export class PartitionReporter {
     const session = this.deps.sequencer.next();
     for (let attempt = 1; !this.silenced && this.deps.leaseProven(); attempt++) {
       try {
-        await this.send(outcome, session);
+        await inSpan(outcome.kind, { attributes: { [ATTR.attempt]: attempt } }, () =>
+          this.send(outcome, session),
+        );
         return "accepted";
       } catch (error) {
         if (isLost(error)) {

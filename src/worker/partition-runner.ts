@@ -7,6 +7,7 @@
  * silenced the moment the loss is known, whatever the processor does afterwards.
  */
 import { errorMessageBytesMax } from "../constants.js";
+import { ATTR, inSpan } from "../tracing/api.js";
 import type { PartitionCircuitBreaker, BreakerTicket } from "./circuit-breaker.js";
 import type { LeaseLossReason, WorkerEventBus } from "./events.js";
 import type { PlanOptionsCache } from "./plan-options.js";
@@ -65,33 +66,45 @@ type Processed =
   | { readonly ok: true; readonly result: ProcessResult }
   | { readonly ok: false; readonly error: unknown };
 
-/** Runs `running` to its end; never rejects. */
-export async function runPartition(ctx: RunnerContext, running: RunningPartition): Promise<void> {
+/**
+ * Runs `running` to its end inside a `process` span (plan, partition, fencing token; its
+ * checkpoint and final report are child spans, docs/OBSERVABILITY.md); never rejects.
+ */
+export function runPartition(ctx: RunnerContext, running: RunningPartition): Promise<void> {
+  const { planId, partitionId, fencingToken } = running.grant;
+  const attributes = {
+    [ATTR.workerId]: ctx.workerId,
+    [ATTR.planId]: planId,
+    [ATTR.partitionId]: partitionId,
+    [ATTR.fencingToken]: fencingToken,
+  };
+  return inSpan("process", { attributes }, async (span) => {
+    const end = await runToEnd(ctx, running);
+    span.setAttribute(ATTR.outcome, end);
+    ctx.onEnd(running, end);
+  });
+}
+
+async function runToEnd(ctx: RunnerContext, running: RunningPartition): Promise<RunEnd> {
   const startedAtMs = ctx.clock.now();
   let options: unknown;
   try {
     options = await ctx.planOptions.get(running.grant.planId);
   } catch (error) {
     ctx.onCallFailed("plan-options", error);
-    ctx.onEnd(running, await endWith(running, { kind: "release" }, "released"));
-    return;
+    return endWith(running, { kind: "release" }, "released");
   }
   const processed = await process(ctx.processor, taskOf(ctx.workerId, running, options));
   const durationMs = ctx.clock.now() - startedAtMs;
-  if (running.lostReason !== null) {
-    ctx.onEnd(running, "lost");
-    return;
-  }
+  if (running.lostReason !== null) return "lost";
   if (running.drained && !processed.ok) {
     const end = await endWith(running, { kind: "release" }, "released");
     if (end === "released") ctx.events.emit("released", { ...refOf(running), reason: "drain" });
-    ctx.onEnd(running, end);
-    return;
+    return end;
   }
-  const end = processed.ok
-    ? await completed(ctx, running, processed.result, durationMs)
-    : await failed(ctx, running, processed.error, durationMs);
-  ctx.onEnd(running, end);
+  return processed.ok
+    ? completed(ctx, running, processed.result, durationMs)
+    : failed(ctx, running, processed.error, durationMs);
 }
 
 async function completed(

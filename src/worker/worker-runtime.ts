@@ -4,6 +4,7 @@
  * lease-loss handling, and the drain.
  */
 import { CoordinatorError } from "../errors.js";
+import { ATTR, inSpan } from "../tracing/api.js";
 import type { BreakerState, CircuitBreakerOptions } from "./circuit-breaker.js";
 import { PartitionCircuitBreaker } from "./circuit-breaker.js";
 import type { WorkerClock } from "./clock.js";
@@ -243,13 +244,18 @@ export class WorkerRuntime {
     const registration = this.registrations;
     this.reconciler.acquireStarted();
     try {
-      const answer = await this.client.acquire(
-        this.settings.workerId,
-        { max, waitMs: this.settings.acquireWaitMs },
-        { session: this.sessions.next("acq"), signal },
-      );
-      this.keeper.renewed(sentAtMs);
-      this.startGrants(answer.granted);
+      // A root span: the partitions granted are processed in its trace (docs/OBSERVABILITY.md).
+      const attributes = { [ATTR.workerId]: this.settings.workerId };
+      await inSpan("acquire", { root: true, attributes }, async (span) => {
+        const answer = await this.client.acquire(
+          this.settings.workerId,
+          { max, waitMs: this.settings.acquireWaitMs },
+          { session: this.sessions.next("acq"), signal },
+        );
+        span.setAttribute(ATTR.granted, answer.granted.length);
+        this.keeper.renewed(sentAtMs);
+        this.startGrants(answer.granted);
+      });
       return "ok";
     } catch (error) {
       if (signal.aborted) return "stop";

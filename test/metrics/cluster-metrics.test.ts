@@ -1,5 +1,6 @@
 // Proves the leader's cluster gauges are exported by the leader alone, from one state read per
-// scrape, and that the plan label is capped: beyond the top plans the rest are summed as "other".
+// scrape, every series labelled with its namespace, and that the plan label is capped: beyond the
+// top plans the rest are summed as "other".
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { registerClusterMetrics } from "../../src/metrics/cluster-metrics.js";
@@ -26,11 +27,14 @@ describe("the leader's cluster gauges", () => {
     node.role("Leader", "n1", 1);
     const text = await registry.metrics();
     expect(node.reads).toBe(1);
-    expect(text).toMatch(/^elk_coordinator_partitions_total 3$/m);
-    expect(text).toMatch(/^elk_coordinator_active_workers_count 1$/m);
-    expect(text).toMatch(/^elk_coordinator_plan_partitions\{plan="p",status="pending"\} 3$/m);
-    expect(text).toMatch(/^elk_coordinator_plan_active\{plan="p"\} 1$/m);
-    expect(text).toMatch(/^elk_coordinator_plan_gap_ids\{plan="p"\} 30$/m);
+    expect(text).toMatch(/^elk_coordinator_partitions_total\{namespace="default"\} 3$/m);
+    expect(text).toMatch(/^elk_coordinator_active_workers_count\{namespace="default"\} 1$/m);
+    expect(text).toMatch(
+      /^elk_coordinator_plan_partitions\{namespace="default",plan="p",status="pending"\} 3$/m,
+    );
+    expect(text).toMatch(/^elk_coordinator_plan_active\{namespace="default",plan="p"\} 1$/m);
+    expect(text).toMatch(/^elk_coordinator_plan_gap_ids\{namespace="default",plan="p"\} 30$/m);
+    expect(text).toMatch(/^elk_coordinator_workers\{namespace="default",status="active"\} 1$/m);
   });
 
   it("cap the plan label: beyond the top plans, the rest are summed as plan=other", async () => {
@@ -45,6 +49,6 @@ describe("the leader's cluster gauges", () => {
     const plans = new Set(Object.keys(series).map((key) => /plan=([^,]+)/.exec(key)?.[1]));
     // Active first, newest first: c and b keep their names; a (older) and d (cancelled) are "other".
     expect([...plans].sort()).toEqual(["b", "c", "other"]);
-    expect(series["plan=other,status=pending"]).toBe(4);
+    expect(series["namespace=default,plan=other,status=pending"]).toBe(4);
   });
 });

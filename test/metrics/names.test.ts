@@ -1,5 +1,6 @@
 // Proves the metric catalogue: the seed's metrics keep their exact names, types and labels (so
-// dashboards written for the seed keep working, with `node_version` in place of `go_version`),
+// dashboards written for the seed keep working, with `node_version` in place of `go_version`,
+// and the seed's `namespace` label on the plan and worker metrics),
 // the added Raft, cluster and HTTP metrics exist, every name carries the elk_coordinator_
 // prefix, and no metric takes a partition id or a request id as a label.
 import { Registry } from "prom-client";
@@ -21,37 +22,58 @@ const SEED: Record<string, { type: string; labels: string[] }> = {
     type: "counter",
     labels: ["node_id", "reason"],
   },
-  elk_coordinator_partitions_total: { type: "gauge", labels: [] },
+  elk_coordinator_partitions_total: { type: "gauge", labels: ["namespace"] },
   elk_coordinator_partitions_assigned_total: { type: "counter", labels: [] },
   elk_coordinator_partitions_assignment_duration_seconds: { type: "histogram", labels: [] },
-  elk_coordinator_active_workers_count: { type: "gauge", labels: [] },
-  elk_coordinator_node_heartbeat_timestamp_seconds: { type: "gauge", labels: ["worker_id"] },
-  elk_coordinator_node_heartbeat_errors_total: { type: "counter", labels: ["worker_id"] },
+  elk_coordinator_active_workers_count: { type: "gauge", labels: ["namespace"] },
+  elk_coordinator_node_heartbeat_timestamp_seconds: {
+    type: "gauge",
+    labels: ["namespace", "worker_id"],
+  },
+  elk_coordinator_node_heartbeat_errors_total: {
+    type: "counter",
+    labels: ["namespace", "worker_id"],
+  },
   elk_coordinator_node_info: {
     type: "gauge",
-    labels: ["node_version", "os_type", "version", "worker_id"],
+    labels: ["namespace", "node_version", "os_type", "version", "worker_id"],
   },
-  elk_coordinator_node_task_window_size: { type: "gauge", labels: ["worker_id"] },
-  elk_coordinator_node_task_queue_active_tasks: { type: "gauge", labels: ["worker_id"] },
-  elk_coordinator_node_tasks_active_processing: { type: "gauge", labels: ["worker_id"] },
-  elk_coordinator_node_tasks_processed_total: { type: "counter", labels: ["worker_id"] },
-  elk_coordinator_node_tasks_processed_items_total: { type: "counter", labels: ["worker_id"] },
-  elk_coordinator_node_tasks_errors_total: { type: "counter", labels: ["error_type", "worker_id"] },
+  elk_coordinator_node_task_window_size: { type: "gauge", labels: ["namespace", "worker_id"] },
+  elk_coordinator_node_task_queue_active_tasks: {
+    type: "gauge",
+    labels: ["namespace", "worker_id"],
+  },
+  elk_coordinator_node_tasks_active_processing: {
+    type: "gauge",
+    labels: ["namespace", "worker_id"],
+  },
+  elk_coordinator_node_tasks_processed_total: {
+    type: "counter",
+    labels: ["namespace", "worker_id"],
+  },
+  elk_coordinator_node_tasks_processed_items_total: {
+    type: "counter",
+    labels: ["namespace", "worker_id"],
+  },
+  elk_coordinator_node_tasks_errors_total: {
+    type: "counter",
+    labels: ["error_type", "namespace", "worker_id"],
+  },
   elk_coordinator_node_task_processing_duration_seconds: {
     type: "histogram",
-    labels: ["worker_id"],
+    labels: ["namespace", "worker_id"],
   },
   elk_coordinator_node_task_processor_duration_seconds: {
     type: "histogram",
-    labels: ["worker_id"],
+    labels: ["namespace", "worker_id"],
   },
   elk_coordinator_node_circuit_breaker_state: {
     type: "gauge",
-    labels: ["breaker_name", "worker_id"],
+    labels: ["breaker_name", "namespace", "worker_id"],
   },
   elk_coordinator_node_circuit_breaker_tripped_total: {
     type: "counter",
-    labels: ["breaker_name", "worker_id"],
+    labels: ["breaker_name", "namespace", "worker_id"],
   },
 };
 
@@ -86,13 +108,13 @@ const ADDED: Record<string, { type: string; labels: string[] }> = {
   elk_coordinator_lease_expiries_total: { type: "counter", labels: ["kind"] },
   elk_coordinator_preemptions_total: { type: "counter", labels: [] },
   elk_coordinator_fenced_rejections_total: { type: "counter", labels: ["command"] },
-  elk_coordinator_workers: { type: "gauge", labels: ["status"] },
-  elk_coordinator_plans: { type: "gauge", labels: ["status"] },
-  elk_coordinator_plan_partitions: { type: "gauge", labels: ["plan", "status"] },
-  elk_coordinator_plan_processed_items: { type: "gauge", labels: ["plan"] },
-  elk_coordinator_plan_progress_ratio: { type: "gauge", labels: ["plan"] },
-  elk_coordinator_plan_gap_ids: { type: "gauge", labels: ["plan"] },
-  elk_coordinator_plan_active: { type: "gauge", labels: ["plan"] },
+  elk_coordinator_workers: { type: "gauge", labels: ["namespace", "status"] },
+  elk_coordinator_plans: { type: "gauge", labels: ["namespace", "status"] },
+  elk_coordinator_plan_partitions: { type: "gauge", labels: ["namespace", "plan", "status"] },
+  elk_coordinator_plan_processed_items: { type: "gauge", labels: ["namespace", "plan"] },
+  elk_coordinator_plan_progress_ratio: { type: "gauge", labels: ["namespace", "plan"] },
+  elk_coordinator_plan_gap_ids: { type: "gauge", labels: ["namespace", "plan"] },
+  elk_coordinator_plan_active: { type: "gauge", labels: ["namespace", "plan"] },
   elk_coordinator_http_requests_total: { type: "counter", labels: ["method", "route", "status"] },
   elk_coordinator_http_request_duration_seconds: {
     type: "histogram",

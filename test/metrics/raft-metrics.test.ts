@@ -27,7 +27,13 @@ describe("Raft metrics", () => {
     node.events.emit("term", { term: 2 as Term });
     node.role("Leader", "n1", 2);
     node.events.emit("indexes", { commitIndex: 7 as LogIndex, appliedIndex: 6 as LogIndex });
-    node.events.emit("persist", { durationMs: 3, entries: 4, proposals: 2, bytes: 100 });
+    node.events.emit("persist", {
+      durationMs: 3,
+      entries: 4,
+      proposals: 2,
+      bytes: 100,
+      lastIndex: 4,
+    });
     for (let i = 0; i < 3; i++) {
       node.events.emit("message", {
         direction: "sent",

@@ -1,4 +1,5 @@
-// Proves the worker metrics follow the worker's events and stats under the seed's names: the
+// Proves the worker metrics follow the worker's events and stats under the seed's names, every
+// series labelled with the worker's namespace and id: the
 // heartbeat timestamp and errors, node_info, the window, partitions in flight, completions with
 // the items THIS worker processed, errors by type, both durations, and the breaker's state and
 // trips.
@@ -17,6 +18,7 @@ function setup() {
   const clock = { wallMs: 1_700_000_000_000, monoMs: 0 };
   attachWorkerMetrics(registry, worker, {
     windowSize: 4,
+    namespace: "batch",
     wallClockMs: () => clock.wallMs,
     monotonicMs: () => clock.monoMs,
   });
@@ -37,11 +39,11 @@ const ref = (partitionId: number, fencingToken = 10) => ({
 describe("worker metrics", () => {
   it("exports node_info, the window, and the heartbeat timestamp and errors", async () => {
     const { registry, bus, clock } = setup();
-    const w1 = { worker_id: "w1" };
+    const w1 = { namespace: "batch", worker_id: "w1" };
     const info = await seriesOf(registry, `${P}node_info`);
     expect(Object.keys(info)).toEqual([
       expect.stringMatching(
-        /^node_version=v\d+\.\d+\.\d+,os_type=\w+,version=\d+\.\d+\.\d+,worker_id=w1$/,
+        /^namespace=batch,node_version=v\d+\.\d+\.\d+,os_type=\w+,version=\d+\.\d+\.\d+,worker_id=w1$/,
       ),
     ]);
     expect(Object.values(info)).toEqual([1]);
@@ -57,7 +59,7 @@ describe("worker metrics", () => {
 
   it("counts partitions from grant to end, items beyond what earlier holders did, and errors", async () => {
     const { registry, bus, clock, setStats } = setup();
-    const w1 = { worker_id: "w1" };
+    const w1 = { namespace: "batch", worker_id: "w1" };
     bus.emit("acquired", { ...ref(1), minId: 0, maxId: 99, processedCount: 40 });
     bus.emit("acquired", { ...ref(2), minId: 100, maxId: 199, processedCount: 0 });
     bus.emit("acquired", { ...ref(3), minId: 200, maxId: 299, processedCount: 0 });
@@ -74,21 +76,21 @@ describe("worker metrics", () => {
     expect(await valueOf(registry, `${P}node_tasks_processed_total`, w1)).toBe(1);
     expect(await valueOf(registry, `${P}node_tasks_processed_items_total`, w1)).toBe(60);
     expect(await seriesOf(registry, `${P}node_tasks_errors_total`)).toEqual({
-      "error_type=retryable,worker_id=w1": 1,
-      "error_type=fatal,worker_id=w1": 0,
-      "error_type=lease_lost,worker_id=w1": 1,
+      "error_type=retryable,namespace=batch,worker_id=w1": 1,
+      "error_type=fatal,namespace=batch,worker_id=w1": 0,
+      "error_type=lease_lost,namespace=batch,worker_id=w1": 1,
     });
     const processing = await seriesOf(registry, `${P}node_task_processing_duration_seconds`);
-    expect(processing["le=2.5,worker_id=w1"]).toBe(0);
-    expect(processing["le=5,worker_id=w1"]).toBe(2);
+    expect(processing["le=2.5,namespace=batch,worker_id=w1"]).toBe(0);
+    expect(processing["le=5,namespace=batch,worker_id=w1"]).toBe(2);
     const processor = await seriesOf(registry, `${P}node_task_processor_duration_seconds`);
-    expect(processor["le=0.05,worker_id=w1"]).toBe(1);
-    expect(processor["le=2.5,worker_id=w1"]).toBe(2);
+    expect(processor["le=0.05,namespace=batch,worker_id=w1"]).toBe(1);
+    expect(processor["le=2.5,namespace=batch,worker_id=w1"]).toBe(2);
   });
 
   it("reports the breaker's state and counts its trips", async () => {
     const { registry, bus, setStats } = setup();
-    const labels = { worker_id: "w1", breaker_name: "partitions" };
+    const labels = { namespace: "batch", worker_id: "w1", breaker_name: "partitions" };
     expect(await valueOf(registry, `${P}node_circuit_breaker_state`, labels)).toBe(0);
     setStats({ breaker: "open" });
     bus.emit("breaker-state", { state: "open", previous: "closed" });

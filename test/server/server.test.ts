@@ -126,7 +126,7 @@ describe("a started server", () => {
     expect(text).toMatch(
       /^elk_coordinator_http_requests_total\{method="POST",route="\/v1\/plans",status="201"\} 1$/m,
     );
-    expect(text).toMatch(/^elk_coordinator_partitions_total 10$/m);
+    expect(text).toMatch(/^elk_coordinator_partitions_total\{namespace="default"\} 10$/m);
     expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
   });
 
