@@ -8,11 +8,13 @@
 import swagger from "@fastify/swagger";
 import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
-import { httpBodyBytesMax } from "../constants.js";
+import { httpBodyBytesMax, httpBodyDepthMax } from "../constants.js";
+import { CoordinatorError } from "../errors.js";
 import type { NodeService } from "../node/service.js";
 import type { ApiContext } from "./context.js";
 import { bearerAuth } from "./auth.js";
 import { createUndiciForwarder } from "./forward.js";
+import { nestsDeeperThan } from "./json-depth.js";
 import type { Forwarder } from "./forward.js";
 import { problemFor, problemOf, sendProblem } from "./problem.js";
 import { ProgressSampler } from "./progress-sampler.js";
@@ -99,16 +101,28 @@ function ownForwarder(app: FastifyInstance): Forwarder {
   return forwarder.forward;
 }
 
-/** Only JSON bodies (an empty one counts as absent), checked by TypeBox; no text/plain. */
+/**
+ * Only JSON bodies (an empty one counts as absent), no deeper than `httpBodyDepthMax` (refused
+ * before parsing, on every node, so nothing recursive ever walks one: see json-depth.ts),
+ * checked by TypeBox; no text/plain.
+ */
 function configureParsing(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text === "") done(null, undefined);
+    else if (nestsDeeperThan(text, httpBodyDepthMax)) done(tooDeep(), undefined);
     else void parseJson(request, text, done);
   });
   app.setValidatorCompiler(strictValidatorCompiler);
+}
+
+function tooDeep(): CoordinatorError {
+  return new CoordinatorError(
+    "invalid_request",
+    `body: arrays and objects nest deeper than ${httpBodyDepthMax} levels`,
+  );
 }
 
 /** Every error and unknown route answered as problem+json; bugs logged and hidden. */

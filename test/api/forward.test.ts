@@ -2,7 +2,8 @@
 // same path, query, body and credentials, so idempotency holds across the hop; reads stay local;
 // a request already forwarded once is never forwarded again (503 not_leader naming the leader,
 // so two nodes that each think the other leads cannot loop); an unreachable leader is a
-// retryable 503 and a forward whose outcome is unknown a 504; no leader is 503 with Retry-After.
+// retryable 503 and a forward whose outcome is unknown a 504; no leader is 503 with Retry-After;
+// a body nested too deeply to re-serialize is the same 400 on a follower as on the leader.
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -164,5 +165,46 @@ describe("forwarding writes to the leader", () => {
     expect(response.headers["retry-after"]).toBe("1");
     expectProblem(await inject(app, "listWorkers"), 503, "no_leader");
     expect((await ok(app, "listWorkers", { query: { consistency: "stale" } })).items).toEqual([]);
+  });
+});
+
+describe("bodies a follower cannot forward", () => {
+  const nested = (levels: number, open: string, close: string) =>
+    `{"minId":0,"maxId":9,"partitionSize":5,"options":${open.repeat(levels)}1${close.repeat(levels)}}`;
+
+  it("options nested thousands deep: 400 invalid_request on the follower as on the leader, never a 500", async () => {
+    const leader = await listening(new FakeService({ nodeId: "n1" }));
+    const app = build(follower("n1", leader.url));
+    for (const levels of [5_000, 100_000]) {
+      for (const [open, close] of [
+        ["[", "]"],
+        ['{"a":', "}"],
+      ] as const) {
+        const body = nested(levels, open, close);
+        for (const node of [app, leader.app]) {
+          const response = await node.inject({
+            method: "POST",
+            url: "/v1/plans",
+            headers: { "content-type": "application/json" },
+            payload: body,
+          });
+          expect(expectProblem(response, 400, "invalid_request").detail).toMatch(/nest deeper/);
+        }
+      }
+    }
+    expect(leader.served.map((s) => s.statusCode)).toEqual([400, 400, 400, 400]);
+  });
+
+  it("options a little too deep are forwarded, and the leader's state machine refuses them", async () => {
+    const leader = await listening(new FakeService({ nodeId: "n1" }));
+    const app = build(follower("n1", leader.url));
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/plans",
+      headers: { "content-type": "application/json" },
+      payload: nested(40, "[", "]"),
+    });
+    expect(expectProblem(response, 400, "invalid_request").detail).toMatch(/options/);
+    expect(response.headers["x-elk-leader-url"]).toBe(leader.url);
   });
 });
