@@ -38,6 +38,11 @@ export interface RequestSample {
 /** What the API is built from. */
 export interface AppDeps {
   readonly service: NodeService;
+  /**
+   * The secret shared by the cluster's nodes: it signs the hop header of forwarded writes, so
+   * that only a peer can mark a request as already forwarded (forward.ts).
+   */
+  readonly clusterSecret: string;
   /** When set, /v1 routes need `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
   /** Largest request body (default constants.httpBodyBytesMax); larger → 413. */
@@ -66,6 +71,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const api: ApiContext = {
     service: deps.service,
     forward: deps.forward ?? ownForwarder(app),
+    clusterSecret: deps.clusterSecret,
     sampler: new ProgressSampler(),
     clock: deps.clock ?? Date.now,
     closing: closing.signal,

@@ -112,6 +112,7 @@ export async function startServer(
   const metricsRegistry = observed.registry;
   const app = buildApp({
     service: node,
+    clusterSecret: config.clusterSecret,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     metrics: observed.metrics,
     onRequestDone: observed.onRequestDone,
