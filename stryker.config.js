@@ -7,8 +7,8 @@ export default {
   plugins: ["@stryker-mutator/vitest-runner"],
   mutate: ["src/raft/**/*.ts", "src/state-machine/**/*.ts"],
   coverageAnalysis: "perTest",
-  // The machine is shared; one sandbox at a time keeps the rest of it usable.
-  concurrency: Number(process.env["STRYKER_CONCURRENCY"] ?? 1),
+  // The machine is shared and small: two sandboxes at once at the most (STRYKER_CONCURRENCY).
+  concurrency: Number(process.env["STRYKER_CONCURRENCY"] ?? 2),
   // Reuse the results of unchanged mutants and tests from the previous run.
   incremental: true,
   incrementalFile: "reports/mutation/incremental.json",

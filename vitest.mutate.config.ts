@@ -7,7 +7,10 @@ export default defineConfig({
     include: ["test/raft/**/*.test.ts", "test/state-machine/**/*.test.ts"],
     // Fewer model-test runs per mutant: a killed mutant fails in the first few, and the full
     // count would make every surviving state-machine mutant cost half a minute.
-    env: { SM_MODEL_RUNS: process.env["SM_MODEL_RUNS"] ?? "40" },
+    env: {
+      SM_MODEL_RUNS: process.env["SM_MODEL_RUNS"] ?? "40",
+      RAFT_FUZZ_RUNS: process.env["RAFT_FUZZ_RUNS"] ?? "50",
+    },
     testTimeout: 60_000,
   },
 });
