@@ -189,6 +189,13 @@ export const plannerPollIntervalMs = 1_000;
 // ── HTTP ───────────────────────────────────────────────────────────────────────────────────
 export const httpBodyBytesMax = 1024 * 1024;
 /**
+ * A body refused before it was read (413) is read and discarded up to this many bytes, for up
+ * to this long, before the answer goes out and the connection closes: closing on unread data
+ * resets the connection and loses the answer for clients that write before they read.
+ */
+export const httpRefusedBodyDrainBytesMax = 64 * 1024 * 1024;
+export const httpRefusedBodyDrainMs = 5_000;
+/**
  * How deeply a request body's arrays and objects may nest (a top-level object is depth 1);
  * deeper is 400 before parsing. Far above any real body — a plan's `options` sits one level
  * down and the state machine allows it `planOptionsDepthMax` — and far below the few thousand

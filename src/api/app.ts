@@ -8,11 +8,18 @@
 import swagger from "@fastify/swagger";
 import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
-import { httpBodyBytesMax, httpBodyDepthMax } from "../constants.js";
+import {
+  httpBodyBytesMax,
+  httpBodyDepthMax,
+  httpRefusedBodyDrainBytesMax,
+  httpRefusedBodyDrainMs,
+} from "../constants.js";
 import { CoordinatorError } from "../errors.js";
 import type { NodeService } from "../node/service.js";
 import type { ApiContext } from "./context.js";
 import { bearerAuth } from "./auth.js";
+import { drainBeforeClose } from "./drain-body.js";
+import type { DrainLimits } from "./drain-body.js";
 import { createUndiciForwarder } from "./forward.js";
 import { nestsDeeperThan } from "./json-depth.js";
 import type { Forwarder } from "./forward.js";
@@ -47,6 +54,11 @@ export interface AppDeps {
   readonly apiToken?: string;
   /** Largest request body (default constants.httpBodyBytesMax); larger → 413. */
   readonly bodyBytesMax?: number;
+  /**
+   * How much of a body refused unread is drained before the answer and the close (default
+   * constants.httpRefusedBodyDrainBytesMax and httpRefusedBodyDrainMs; see drain-body.ts).
+   */
+  readonly refusedBodyDrain?: DrainLimits;
   readonly metrics?: MetricsSource;
   readonly logger?: FastifyBaseLogger;
   /** How writes reach the leader (default: undici, closed with the app). */
@@ -79,6 +91,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook("preClose", async () => closing.abort());
   configureParsing(app);
   configureErrors(app);
+  drainBeforeClose(
+    app,
+    deps.refusedBodyDrain ?? {
+      bytesMax: httpRefusedBodyDrainBytesMax,
+      timeoutMs: httpRefusedBodyDrainMs,
+    },
+  );
   if (deps.apiToken !== undefined)
     app.addHook("onRequest", bearerAuth(deps.apiToken, PUBLIC_ROUTES));
   const onRequestDone = deps.onRequestDone;
