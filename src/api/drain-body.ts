@@ -21,8 +21,10 @@ export interface DrainLimits {
 /** Adds the hook: an answer that will close the connection waits for the unread body first. */
 export function drainBeforeClose(app: FastifyInstance, limits: DrainLimits): void {
   app.addHook("onSend", async (request, reply, payload) => {
-    if (!request.raw.complete && reply.getHeader("connection") === "close") {
-      await drain(request.raw, limits);
+    const { raw } = request;
+    // `readableEnded` as well: a body read to its end by other means than a socket (inject).
+    if (!raw.complete && !raw.readableEnded && reply.getHeader("connection") === "close") {
+      await drain(raw, limits);
     }
     return payload;
   });
