@@ -10,7 +10,17 @@ const pureFolders = Object.entries(BOUNDARIES)
   .flatMap(([name]) => [`src/${name}/**/*.ts`, `src/${name}.ts`]);
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "dist/**", "coverage/**", "artifacts/**", ".elk-*/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "dist/**",
+      "coverage/**",
+      "artifacts/**",
+      ".elk-*/**",
+      ".stryker-tmp/**",
+      "reports/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

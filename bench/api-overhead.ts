@@ -15,7 +15,7 @@ import { FakeService } from "../test/api/fake-service.js";
 const seconds = Number(process.argv[2] ?? 2);
 
 async function serve(service: FakeService): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = buildApp({ service });
+  const app = buildApp({ service, clusterSecret: "bench-cluster-secret-0123456789" });
   await app.listen({ host: "127.0.0.1", port: 0 });
   return {
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,

@@ -203,6 +203,20 @@ export const plannerPollIntervalMs = 1_000;
 
 // ── HTTP ───────────────────────────────────────────────────────────────────────────────────
 export const httpBodyBytesMax = 1024 * 1024;
+/**
+ * A body refused before it was read (413) is read and discarded up to this many bytes, for up
+ * to this long, before the answer goes out and the connection closes: closing on unread data
+ * resets the connection and loses the answer for clients that write before they read.
+ */
+export const httpRefusedBodyDrainBytesMax = 64 * 1024 * 1024;
+export const httpRefusedBodyDrainMs = 5_000;
+/**
+ * How deeply a request body's arrays and objects may nest (a top-level object is depth 1);
+ * deeper is 400 before parsing. Far above any real body — a plan's `options` sits one level
+ * down and the state machine allows it `planOptionsDepthMax` — and far below the few thousand
+ * levels at which re-serializing a body to forward it would overflow the stack.
+ */
+export const httpBodyDepthMax = 64;
 /** The longest a long-polling acquire waits for grantable work before answering empty-handed. */
 export const acquireWaitMsMax = 30_000;
 /** `Retry-After` sent with a retryable 503 or 429 answer. */
@@ -341,6 +355,10 @@ assert(windowSizeDefault <= windowSizeMax, "default window within bound");
 assert(leaderChangeLeaseGraceMs <= leaderChangeLeaseGraceMsMax, "default grace within bound");
 assert(maxAttemptsMax + leaseExpiriesFreeMax < 2 ** 16, "attempt counters fit 16 bits");
 assert(queryPageRowsDefault <= queryPageRowsMax, "default page within bound");
+assert(
+  httpBodyDepthMax > planOptionsDepthMax + 1,
+  "plan options too deep are refused by the state machine's own rule, not the body limit",
+);
 assert(
   httpForwardTimeoutMs > acquireWaitMsMax + proposalTimeoutMs,
   "a forwarded long poll must be answered before the forward gives up",

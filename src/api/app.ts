@@ -8,11 +8,20 @@
 import swagger from "@fastify/swagger";
 import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
-import { httpBodyBytesMax } from "../constants.js";
+import {
+  httpBodyBytesMax,
+  httpBodyDepthMax,
+  httpRefusedBodyDrainBytesMax,
+  httpRefusedBodyDrainMs,
+} from "../constants.js";
+import { CoordinatorError } from "../errors.js";
 import type { NodeService } from "../node/service.js";
 import type { ApiContext } from "./context.js";
 import { bearerAuth } from "./auth.js";
+import { drainBeforeClose } from "./drain-body.js";
+import type { DrainLimits } from "./drain-body.js";
 import { createUndiciForwarder } from "./forward.js";
+import { nestsDeeperThan } from "./json-depth.js";
 import type { Forwarder } from "./forward.js";
 import { problemFor, problemOf, sendProblem } from "./problem.js";
 import { ProgressSampler } from "./progress-sampler.js";
@@ -38,10 +47,20 @@ export interface RequestSample {
 /** What the API is built from. */
 export interface AppDeps {
   readonly service: NodeService;
+  /**
+   * The secret shared by the cluster's nodes: it signs the hop header of forwarded writes, so
+   * that only a peer can mark a request as already forwarded (forward.ts).
+   */
+  readonly clusterSecret: string;
   /** When set, /v1 routes need `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
   /** Largest request body (default constants.httpBodyBytesMax); larger → 413. */
   readonly bodyBytesMax?: number;
+  /**
+   * How much of a body refused unread is drained before the answer and the close (default
+   * constants.httpRefusedBodyDrainBytesMax and httpRefusedBodyDrainMs; see drain-body.ts).
+   */
+  readonly refusedBodyDrain?: DrainLimits;
   readonly metrics?: MetricsSource;
   readonly logger?: FastifyBaseLogger;
   /** How writes reach the leader (default: undici, closed with the app). */
@@ -66,6 +85,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const api: ApiContext = {
     service: deps.service,
     forward: deps.forward ?? ownForwarder(app),
+    clusterSecret: deps.clusterSecret,
     sampler: new ProgressSampler(),
     clock: deps.clock ?? Date.now,
     closing: closing.signal,
@@ -74,6 +94,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   configureParsing(app);
   configureErrors(app);
   if (tracingActive()) traceRequests(app, deps.service.nodeId);
+  drainBeforeClose(
+    app,
+    deps.refusedBodyDrain ?? {
+      bytesMax: httpRefusedBodyDrainBytesMax,
+      timeoutMs: httpRefusedBodyDrainMs,
+    },
+  );
   if (deps.apiToken !== undefined)
     app.addHook("onRequest", bearerAuth(deps.apiToken, PUBLIC_ROUTES));
   const onRequestDone = deps.onRequestDone;
@@ -102,16 +129,28 @@ function ownForwarder(app: FastifyInstance): Forwarder {
   return forwarder.forward;
 }
 
-/** Only JSON bodies (an empty one counts as absent), checked by TypeBox; no text/plain. */
+/**
+ * Only JSON bodies (an empty one counts as absent), no deeper than `httpBodyDepthMax` (refused
+ * before parsing, on every node, so nothing recursive ever walks one: see json-depth.ts),
+ * checked by TypeBox; no text/plain.
+ */
 function configureParsing(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text === "") done(null, undefined);
+    else if (nestsDeeperThan(text, httpBodyDepthMax)) done(tooDeep(), undefined);
     else void parseJson(request, text, done);
   });
   app.setValidatorCompiler(strictValidatorCompiler);
+}
+
+function tooDeep(): CoordinatorError {
+  return new CoordinatorError(
+    "invalid_request",
+    `body: arrays and objects nest deeper than ${httpBodyDepthMax} levels`,
+  );
 }
 
 /** Every error and unknown route answered as problem+json; bugs logged and hidden. */

@@ -1,6 +1,6 @@
 /**
- * What every route plugin of one app shares: the node, the forwarder, the progress sampler, the
- * clock, and a signal that aborts waiting requests when the app closes.
+ * What every route plugin of one app shares: the node, the forwarder and the cluster secret that
+ * signs its hop header, the progress sampler, the clock, and a signal that aborts waiting requests when the app closes.
  */
 import type { NodeService } from "../node/service.js";
 import type { Forwarder } from "./forward.js";
@@ -10,6 +10,8 @@ import type { ProgressSampler } from "./progress-sampler.js";
 export interface ApiContext {
   readonly service: NodeService;
   readonly forward: Forwarder;
+  /** Signs and checks the hop header of forwarded writes (forward.ts). */
+  readonly clusterSecret: string;
   readonly sampler: ProgressSampler;
   /** Local wall clock, ms since the epoch. */
   readonly clock: () => number;

@@ -1,10 +1,19 @@
 /**
- * Forwarding a write from a follower to the leader (DESIGN.md §6, issue 4): the same method,
- * path, query, body and credentials, plus `X-Elk-Forwarded-By` naming this node, so the leader
- * never forwards it again (one hop). The node never forwards; the API does, over undici.
+ * Forwarding a write from a follower to the leader (docs/API.md): the same method, path, query,
+ * body and credentials, plus `X-Elk-Forwarded-By` naming this node, so the leader never
+ * forwards it again (one hop). The node never forwards; the API does, over undici.
+ *
+ * Only a peer may set the hop header, else any client could switch forwarding off for its own
+ * writes. So its value is `<nodeId> <proof>`, `proof = HMAC-SHA256(clusterSecret,
+ * "elk-forwarded-v1\n" + nodeId + "\n" + method + "\n" + url)` (hex): it proves the sender
+ * knows the cluster secret, and it binds the method and the path-and-query, so a proof seen on
+ * one request does not mark another. No timestamp or nonce: replaying a proof can only keep
+ * that same request from being forwarded, which harms nobody but its sender. A header without a
+ * valid proof is ignored (the request is forwarded as any other).
  */
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { Agent } from "undici";
 import { httpForwardTimeoutMs } from "../constants.js";
 import { CoordinatorError } from "../errors.js";
@@ -107,4 +116,40 @@ export function forwardFailure(error: unknown, leader: LeaderInfo): CoordinatorE
     return new CoordinatorError("not_leader", `cannot reach the leader: ${reason}`, details);
   }
   return new CoordinatorError("proposal_timeout", `forwarding to the leader failed: ${reason}`);
+}
+
+const FORWARD_PROOF_CONTEXT = "elk-forwarded-v1";
+const PROOF_PATTERN = /^[0-9a-f]{64}$/;
+
+function forwardProof(secret: string, nodeId: string, method: string, url: string): Buffer {
+  const text = [FORWARD_PROOF_CONTEXT, nodeId, method.toUpperCase(), url].join("\n");
+  return createHmac("sha256", secret).update(text).digest();
+}
+
+/** The `X-Elk-Forwarded-By` value with which node `nodeId` forwards `method url`. */
+export function forwardedByValue(
+  secret: string,
+  nodeId: string,
+  method: string,
+  url: string,
+): string {
+  return `${nodeId} ${forwardProof(secret, nodeId, method, url).toString("hex")}`;
+}
+
+/**
+ * True when `header` (an `X-Elk-Forwarded-By` value) proves that a node knowing `secret`
+ * forwarded this very `method url`; false for anything else, a missing header included.
+ */
+export function isForwardedByPeer(
+  secret: string,
+  header: string | readonly string[] | undefined,
+  method: string,
+  url: string,
+): boolean {
+  if (typeof header !== "string") return false;
+  const [nodeId, proof, ...rest] = header.split(" ");
+  if (nodeId === undefined || proof === undefined || rest.length > 0) return false;
+  if (!PROOF_PATTERN.test(proof)) return false;
+  const expected = forwardProof(secret, nodeId, method, url);
+  return timingSafeEqual(Buffer.from(proof, "hex"), expected);
 }

@@ -2,8 +2,8 @@
  * Registers one endpoint of the protocol table (src/protocol/routes.ts) with its schemas, and
  * serves it by its kind: reads and local routes run the handler; writes are forwarded to the
  * leader when this node knows another node leads (or when proposing says `not_leader`), unless
- * the request was already forwarded once (`X-Elk-Forwarded-By`), and otherwise run with the
- * client session of their headers.
+ * a peer already forwarded the request once (`X-Elk-Forwarded-By` with a valid proof, see
+ * forward.ts), and otherwise run with the client session of their headers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
@@ -21,7 +21,7 @@ import {
 } from "../protocol/index.js";
 import type { BodyOf, ParamsOf, QueryOf, ResponseOf, RouteSpec } from "../protocol/index.js";
 import type { ApiContext } from "./context.js";
-import { forwardFailure } from "./forward.js";
+import { forwardFailure, forwardedByValue, isForwardedByPeer } from "./forward.js";
 import { sessionOf } from "./session.js";
 import { asNodeId } from "../util/ids.js";
 
@@ -83,7 +83,7 @@ export function addRoute<S extends RouteSpec>(
       try {
         return await handler(input);
       } catch (error) {
-        const target = spec.kind === "write" ? notLeaderTarget(error, request) : null;
+        const target = spec.kind === "write" ? notLeaderTarget(error, api, request) : null;
         if (target === null) throw error;
         return forward(api, request, reply, target);
       }
@@ -115,19 +115,29 @@ async function absentBodyIsEmpty(request: FastifyRequest): Promise<void> {
 
 /** The leader to forward to before handling, when this node knows another node leads. */
 function forwardTarget(api: ApiContext, request: FastifyRequest): LeaderInfo | null {
-  if (request.headers[FORWARDED_BY_HEADER] !== undefined) return null;
+  if (forwardedByPeer(api, request)) return null;
   const leader = api.service.leader();
   if (leader.leaderId === null || leader.leaderId === api.service.nodeId) return null;
   return leader.leaderUrl === null ? null : leader;
 }
 
 /** The leader named by a `not_leader` error, when the request may still be forwarded. */
-function notLeaderTarget(error: unknown, request: FastifyRequest): LeaderInfo | null {
+function notLeaderTarget(
+  error: unknown,
+  api: ApiContext,
+  request: FastifyRequest,
+): LeaderInfo | null {
   if (!(error instanceof CoordinatorError) || error.code !== "not_leader") return null;
-  if (request.headers[FORWARDED_BY_HEADER] !== undefined) return null;
+  if (forwardedByPeer(api, request)) return null;
   const { leaderId, leaderUrl } = error.details;
   if (typeof leaderUrl !== "string") return null;
   return { leaderId: typeof leaderId === "string" ? asNodeId(leaderId) : null, leaderUrl };
+}
+
+/** True when a peer forwarded `request` (a client cannot forge the proof). */
+function forwardedByPeer(api: ApiContext, request: FastifyRequest): boolean {
+  const header = request.headers[FORWARDED_BY_HEADER];
+  return isForwardedByPeer(api.clusterSecret, header, request.method, request.url);
 }
 
 async function forward(
@@ -137,7 +147,14 @@ async function forward(
   leader: LeaderInfo,
 ): Promise<FastifyReply> {
   const leaderUrl = leader.leaderUrl ?? "";
-  const headers: Record<string, string> = { [FORWARDED_BY_HEADER]: api.service.nodeId };
+  const headers: Record<string, string> = {
+    [FORWARDED_BY_HEADER]: forwardedByValue(
+      api.clusterSecret,
+      api.service.nodeId,
+      request.method,
+      request.url,
+    ),
+  };
   for (const name of FORWARDED_HEADERS) {
     const value = request.headers[name];
     if (typeof value === "string") headers[name] = value;

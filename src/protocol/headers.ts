@@ -19,8 +19,9 @@ export const CLIENT_ID_HEADER = "x-elk-client-id";
 export const CLIENT_SEQ_HEADER = "x-elk-client-seq";
 
 /**
- * `X-Elk-Forwarded-By`: set by a follower that forwards a write to the leader, naming itself. A
- * request that carries it is never forwarded again (one hop, so forwarding cannot loop).
+ * `X-Elk-Forwarded-By`: set by a follower that forwards a write to the leader, naming itself and
+ * proving it knows the cluster secret (src/api/forward.ts). A request that carries a valid one is
+ * never forwarded again (one hop, so forwarding cannot loop); an invalid one is ignored.
  */
 export const FORWARDED_BY_HEADER = "x-elk-forwarded-by";
 

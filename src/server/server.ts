@@ -123,6 +123,7 @@ export async function startServer(
   const tracing = tracingActive() ? new NodeTracing(config.nodeId, node.events) : null;
   const app = buildApp({
     service: tracing === null ? node : tracedService(node, tracing),
+    clusterSecret: config.clusterSecret,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     metrics: observed.metrics,
     onRequestDone: observed.onRequestDone,

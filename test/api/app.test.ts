@@ -3,11 +3,10 @@
 // method, status and duration, and the app never listens by itself.
 import { afterEach, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../src/api/index.js";
 import type { RequestSample } from "../../src/api/index.js";
 import { CoordinatorError } from "../../src/errors.js";
 import { FakeService } from "./fake-service.js";
-import { expectProblem, inject, ok } from "./harness.js";
+import { buildTestApp, expectProblem, inject, ok } from "./harness.js";
 
 let app: FastifyInstance;
 
@@ -17,14 +16,17 @@ afterEach(async () => {
 
 describe("buildApp", () => {
   it("does not listen", async () => {
-    app = buildApp({ service: new FakeService() });
+    app = buildTestApp({ service: new FakeService() });
     await app.ready();
     expect(app.server.listening).toBe(false);
   });
 
   it("reports every request with its route pattern, method, status and duration", async () => {
     const samples: RequestSample[] = [];
-    app = buildApp({ service: new FakeService(), onRequestDone: (sample) => samples.push(sample) });
+    app = buildTestApp({
+      service: new FakeService(),
+      onRequestDone: (sample) => samples.push(sample),
+    });
     await ok(app, "registerWorker", { body: { workerId: "w1" } });
     await inject(app, "getWorker", { params: { workerId: "w1" } });
     await inject(app, "getWorker", { params: { workerId: "nobody" } });
@@ -45,7 +47,7 @@ describe("buildApp", () => {
     service.propose = async () => {
       throw new TypeError("secret internals");
     };
-    app = buildApp({ service });
+    app = buildTestApp({ service });
     const response = await inject(app, "registerWorker", { body: { workerId: "w1" } });
     const problem = expectProblem(response, 500, "internal_error");
     expect(problem.detail).not.toMatch(/secret/);
@@ -53,7 +55,7 @@ describe("buildApp", () => {
 
   it("maps the node's typed errors to their codes, with Retry-After only when retrying helps later", async () => {
     const service = new FakeService();
-    app = buildApp({ service });
+    app = buildTestApp({ service });
     const cases = [
       ["uncommitted_tail_full", 503, "1"],
       ["leadership_transfer_in_progress", 503, "1"],
@@ -74,7 +76,7 @@ describe("buildApp", () => {
 
   it("a state-machine back_pressure rejection is 429 with Retry-After", async () => {
     const service = new FakeService();
-    app = buildApp({ service });
+    app = buildTestApp({ service });
     await ok(app, "createPlan", {
       body: { planId: "log", minId: 0, openEnded: true, partitionSize: 1 },
     });

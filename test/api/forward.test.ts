@@ -1,15 +1,17 @@
 // Proves forwarding: a follower forwards writes to the leader (a real listening app) with the
 // same path, query, body and credentials, so idempotency holds across the hop; reads stay local;
-// a request already forwarded once is never forwarded again (503 not_leader naming the leader,
-// so two nodes that each think the other leads cannot loop); an unreachable leader is a
-// retryable 503 and a forward whose outcome is unknown a 504; no leader is 503 with Retry-After.
+// a request a peer already forwarded once is never forwarded again (503 not_leader naming the
+// leader, so two nodes that each think the other leads cannot loop) while a hop header a client
+// made up is ignored; an unreachable leader is a
+// retryable 503 and a forward whose outcome is unknown a 504; no leader is 503 with Retry-After;
+// a body nested too deeply to re-serialize is the same 400 on a follower as on the leader.
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildApp } from "../../src/api/index.js";
 import type { RequestSample } from "../../src/api/index.js";
+import { forwardedByValue, isForwardedByPeer } from "../../src/api/forward.js";
 import { FakeService } from "./fake-service.js";
-import { expectProblem, inject, ok } from "./harness.js";
+import { TEST_CLUSTER_SECRET, buildTestApp, expectProblem, inject, ok } from "./harness.js";
 
 const TOKEN = "s3cret-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -22,7 +24,7 @@ afterEach(async () => {
 /** A listening app over `service`; answers its base URL and the requests it served. */
 async function listening(service: FakeService, apiToken?: string) {
   const served: RequestSample[] = [];
-  const app = buildApp({
+  const app = buildTestApp({
     service,
     ...(apiToken === undefined ? {} : { apiToken }),
     onRequestDone: (sample) => served.push(sample),
@@ -38,7 +40,7 @@ function follower(leaderId: string, leaderUrl: string, nodeId = "n2"): FakeServi
 }
 
 function build(service: FakeService, apiToken?: string): FastifyInstance {
-  const app = buildApp({ service, ...(apiToken === undefined ? {} : { apiToken }) });
+  const app = buildTestApp({ service, ...(apiToken === undefined ? {} : { apiToken }) });
   apps.push(app);
   return app;
 }
@@ -124,13 +126,42 @@ describe("forwarding writes to the leader", () => {
     expect(a.proposals).toEqual([]);
   });
 
-  it("a request carrying the hop header is answered 503 not_leader, naming the leader", async () => {
+  it("a request a peer forwarded (hop header with a valid proof) is answered 503 not_leader, naming the leader", async () => {
     const app = build(follower("n1", "http://127.0.0.1:9"));
+    const hop = forwardedByValue(TEST_CLUSTER_SECRET, "n3", "POST", "/v1/workers");
     const response = await inject(app, "registerWorker", {
       body: { workerId: "w1" },
-      headers: { "x-elk-forwarded-by": "n3" },
+      headers: { "x-elk-forwarded-by": hop },
     });
     expect(expectProblem(response, 503, "not_leader")).toMatchObject({ leaderId: "n1" });
+  });
+
+  it("a hop header a client made up is ignored: writes with and without a body are forwarded", async () => {
+    const leaderService = new FakeService({ nodeId: "n1" });
+    const leader = await listening(leaderService);
+    const app = build(follower("n1", leader.url));
+    const planId = (await ok(app, "createPlan", { body: { minId: 0, maxId: 9, partitionSize: 5 } }))
+      .planId;
+    const pauseUrl = `/v1/plans/${planId}/pause`;
+    const forged = [
+      "n3",
+      "n1",
+      `n3 ${"0".repeat(64)}`,
+      forwardedByValue("another-cluster-secret-123", "n3", "POST", pauseUrl),
+      forwardedByValue(TEST_CLUSTER_SECRET, "n3", "POST", "/v1/plans/other/pause"),
+      `${forwardedByValue(TEST_CLUSTER_SECRET, "n3", "POST", pauseUrl)} extra`,
+    ];
+    for (const header of forged) {
+      const headers = { "x-elk-forwarded-by": header };
+      const pause = await inject(app, "pausePlan", { params: { planId }, headers });
+      expect(pause.statusCode, `${header}: ${pause.body}`).toBe(200);
+      expect(pause.headers["x-elk-leader-url"]).toBe(leader.url);
+      const resume = await inject(app, "resumePlan", { params: { planId }, headers });
+      expect(resume.statusCode, `${header}: ${resume.body}`).toBe(200);
+      const worker = await inject(app, "registerWorker", { body: { workerId: "w1" }, headers });
+      expect(worker.statusCode, `${header}: ${worker.body}`).toBeLessThan(300);
+    }
+    expect(leaderService.count("PausePlan")).toBe(forged.length);
   });
 
   it("an unreachable leader is a retryable 503 not_leader", async () => {
@@ -145,7 +176,7 @@ describe("forwarding writes to the leader", () => {
   });
 
   it("a forward that fails after sending is 504 proposal_timeout (outcome unknown)", async () => {
-    const app = buildApp({
+    const app = buildTestApp({
       service: follower("n1", "http://127.0.0.1:9"),
       forward: async () => {
         throw new Error("socket hang up");
@@ -164,5 +195,67 @@ describe("forwarding writes to the leader", () => {
     expect(response.headers["retry-after"]).toBe("1");
     expectProblem(await inject(app, "listWorkers"), 503, "no_leader");
     expect((await ok(app, "listWorkers", { query: { consistency: "stale" } })).items).toEqual([]);
+  });
+});
+
+describe("bodies a follower cannot forward", () => {
+  const nested = (levels: number, open: string, close: string) =>
+    `{"minId":0,"maxId":9,"partitionSize":5,"options":${open.repeat(levels)}1${close.repeat(levels)}}`;
+
+  it("options nested thousands deep: 400 invalid_request on the follower as on the leader, never a 500", async () => {
+    const leader = await listening(new FakeService({ nodeId: "n1" }));
+    const app = build(follower("n1", leader.url));
+    for (const levels of [5_000, 100_000]) {
+      for (const [open, close] of [
+        ["[", "]"],
+        ['{"a":', "}"],
+      ] as const) {
+        const body = nested(levels, open, close);
+        for (const node of [app, leader.app]) {
+          const response = await node.inject({
+            method: "POST",
+            url: "/v1/plans",
+            headers: { "content-type": "application/json" },
+            payload: body,
+          });
+          expect(expectProblem(response, 400, "invalid_request").detail).toMatch(/nest deeper/);
+        }
+      }
+    }
+    expect(leader.served.map((s) => s.statusCode)).toEqual([400, 400, 400, 400]);
+  });
+
+  it("options a little too deep are forwarded, and the leader's state machine refuses them", async () => {
+    const leader = await listening(new FakeService({ nodeId: "n1" }));
+    const app = build(follower("n1", leader.url));
+    const response = await app.inject({
+      method: "POST",
+      url: "/v1/plans",
+      headers: { "content-type": "application/json" },
+      payload: nested(40, "[", "]"),
+    });
+    expect(expectProblem(response, 400, "invalid_request").detail).toMatch(/options/);
+    expect(response.headers["x-elk-leader-url"]).toBe(leader.url);
+  });
+});
+
+describe("the hop header's proof", () => {
+  const secret = "a-cluster-secret-of-enough-bytes";
+  const url = "/v1/plans/p1/pause?x=1";
+
+  it("holds for the node, method and path-and-query it was made for, and for nothing else", () => {
+    const value = forwardedByValue(secret, "n2", "POST", url);
+    expect(value).toMatch(/^n2 [0-9a-f]{64}$/);
+    expect(isForwardedByPeer(secret, value, "POST", url)).toBe(true);
+    expect(isForwardedByPeer(secret, value, "post", url), "methods compare upper-cased").toBe(true);
+    expect(isForwardedByPeer("another-secret-of-enough-bytes", value, "POST", url)).toBe(false);
+    expect(isForwardedByPeer(secret, value, "DELETE", url)).toBe(false);
+    expect(isForwardedByPeer(secret, value, "POST", "/v1/plans/p1/pause?x=2")).toBe(false);
+    expect(isForwardedByPeer(secret, value.replace(/^n2/, "n3"), "POST", url)).toBe(false);
+    expect(isForwardedByPeer(secret, [value], "POST", url), "a repeated header").toBe(false);
+    expect(isForwardedByPeer(secret, undefined, "POST", url)).toBe(false);
+    for (const bad of ["", "n2", "n2 ", `n2 ${"g".repeat(64)}`, `n2  ${value.slice(3)}`]) {
+      expect(isForwardedByPeer(secret, bad, "POST", url), JSON.stringify(bad)).toBe(false);
+    }
   });
 });

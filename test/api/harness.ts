@@ -93,11 +93,22 @@ export async function fails(
   return expectProblem(await inject(app, name, call), status, code);
 }
 
+/** The cluster secret of the apps tests build (it signs the hop header of forwarded writes). */
+export const TEST_CLUSTER_SECRET = "test-cluster-secret-0123456789";
+
+/** What a test builds an app from: AppDeps, the secret defaulting to TEST_CLUSTER_SECRET. */
+export type TestAppDeps = Omit<AppDeps, "clusterSecret"> & { readonly clusterSecret?: string };
+
+/** buildApp with TEST_CLUSTER_SECRET unless `deps` names another secret. */
+export function buildTestApp(deps: TestAppDeps): FastifyInstance {
+  return buildApp({ clusterSecret: TEST_CLUSTER_SECRET, ...deps });
+}
+
 /** An app over a fresh FakeService. */
 export function makeApp(
   options: FakeServiceOptions = {},
-  deps: Omit<AppDeps, "service"> = {},
+  deps: Omit<TestAppDeps, "service"> = {},
 ): { app: FastifyInstance; service: FakeService } {
   const service = new FakeService(options);
-  return { app: buildApp({ service, ...deps }), service };
+  return { app: buildTestApp({ service, ...deps }), service };
 }

@@ -83,3 +83,41 @@ describe("Inflights", () => {
     );
   });
 });
+
+describe("Inflights preconditions and edges", () => {
+  it("refuses a window that could hold no message, by count or by bytes", () => {
+    for (const [messages, bytes] of [
+      [0, 1],
+      [1, 0],
+      [0, 0],
+    ] as const) {
+      expect(() => new Inflights(messages, bytes)).toThrow(/holds at least one message/);
+    }
+    expect(new Inflights(1, 1).full()).toBe(false);
+  });
+
+  it("is full once the bytes in flight reach bytesMax exactly", () => {
+    const w = new Inflights(10, 100);
+    w.add(1, 99);
+    expect(w.full()).toBe(false);
+    w.add(2, 1);
+    expect(w.full()).toBe(true);
+  });
+
+  it("refuses to add to a full window or out of order, saying which", () => {
+    const w = new Inflights(2, 1_000);
+    w.add(5, 1);
+    expect(() => w.add(5, 1)).toThrow(/inflight index 5 does not follow 5/);
+    w.add(6, 1);
+    expect(() => w.add(7, 1)).toThrow(/cannot add to a full inflight window/);
+  });
+
+  it("freeing one message of an empty window changes nothing", () => {
+    const w = new Inflights(2, 1_000);
+    w.freeFirstOne();
+    expect([w.count, w.bytes, w.full()]).toEqual([0, 0, false]);
+    w.add(1, 3);
+    w.add(2, 4);
+    expect([w.count, w.bytes, w.full()]).toEqual([2, 7, true]);
+  });
+});

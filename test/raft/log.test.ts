@@ -144,3 +144,74 @@ describe("RaftLog", () => {
     expect(() => log.restore(snapshot)).toThrow(InvariantViolation);
   });
 });
+
+describe("RaftLog preconditions, each refused with a message naming the positions", () => {
+  /** Terms 1,1,2,2,2,3,3,3 at 1..8, committed to 8, compacted through 4 (term 2). */
+  function compactedLog(): RaftLog {
+    const storage = new MemoryStorage({
+      confState,
+      hardState: { term: 3, vote: null, commit: 8 },
+      entries: logWithTerms([1, 1, 2, 2, 2, 3, 3, 3]),
+    });
+    storage.createSnapshot(4, new Uint8Array());
+    storage.compact(4);
+    return new RaftLog(storage, 4);
+  }
+
+  it("entries: an empty range is empty; a range outside the log is refused", () => {
+    const log = logOf([1, 1, 1]);
+    expect(log.entries(2, 2, Infinity)).toEqual([]);
+    expect(log.entries(4, 4, Infinity)).toEqual([]);
+    expect(() => log.entries(0, 2, Infinity)).toThrow(/entries \[0, 2\) outside \[1, 4\)/);
+    expect(() => log.entries(3, 2, Infinity)).toThrow(/entries \[3, 2\) outside \[1, 4\)/);
+    expect(() => log.entries(1, 5, Infinity)).toThrow(/entries \[1, 5\) outside \[1, 4\)/);
+  });
+
+  it("append: nothing appends nothing; over a commit or past a gap is refused", () => {
+    const log = logOf([1, 1, 1], 2);
+    expect(log.append([])).toBe(3);
+    expect(() => log.append(entriesOf([2, 2]))).toThrow(/append at 2 would overwrite committed 2/);
+    expect(() => log.append(entriesOf([5, 1]))).toThrow(/append at 5 leaves a gap after 3/);
+    expect(log.append(entriesOf([4, 1]))).toBe(4);
+  });
+
+  it("maybeAppend appends only from the first conflict, so matching committed entries stay", () => {
+    const log = logOf([1, 1, 1], 2);
+    const outcome = log.maybeAppend(1, 1, entriesOf([2, 1], [3, 2], [4, 2]));
+    expect(outcome).toEqual({ kind: "appended", lastNewIndex: 4 });
+    expect(positions(log)).toEqual(["1/1", "2/1", "3/2", "4/2"]);
+  });
+
+  it("commitTo and appliedTo refuse positions outside the log; applying the same index again is allowed", () => {
+    const log = logOf([1, 1, 1], 2, 1);
+    expect(() => log.commitTo(9)).toThrow(/commit 9 beyond last index 3/);
+    expect(() => log.appliedTo(3)).toThrow(/applied 3 outside \[1, 2\]/);
+    log.appliedTo(1);
+    log.appliedTo(2);
+    log.appliedTo(2);
+    expect(log.applied).toBe(2);
+  });
+
+  it("restore names the commit index the snapshot does not pass", () => {
+    const log = logOf([1, 1, 1], 3);
+    const snapshot: Snapshot = {
+      metadata: { index: 2, term: 1, confState },
+      data: new Uint8Array(),
+    };
+    expect(() => log.restore(snapshot)).toThrow(/snapshot 2 is not beyond commit 3/);
+  });
+
+  it("conflictHint below the compacted index answers our last index + 1 and term 0", () => {
+    const log = compactedLog();
+    expect(log.conflictHint(3)).toEqual({ conflictIndex: 9, conflictTerm: 0 });
+    expect(log.conflictHint(7)).toEqual({ conflictIndex: 7, conflictTerm: 3 }); // never below commit
+  });
+
+  it("lastIndexWithTermAtMost is undefined below the compacted index, or when the oldest term is later", () => {
+    const log = compactedLog();
+    expect(log.lastIndexWithTermAtMost(3, 5)).toBeUndefined();
+    expect(log.lastIndexWithTermAtMost(7, 1)).toBeUndefined();
+    expect(log.lastIndexWithTermAtMost(7, 2)).toEqual({ index: 5, term: 2 });
+    expect(log.lastIndexWithTermAtMost(4, 2)).toEqual({ index: 4, term: 2 });
+  });
+});

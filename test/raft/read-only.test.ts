@@ -48,3 +48,15 @@ describe("ReadOnly", () => {
     expect(ro.ack(a, round, [a], a).map((r) => r.requestId)).toEqual(["solo"]);
   });
 });
+
+describe("ReadOnly echoes out of order", () => {
+  it("a late echo of an older round does not take back a peer's newer one", () => {
+    const ro = new ReadOnly();
+    ro.add("r1", a, 7);
+    ro.add("r2", a, 8);
+    expect(ro.ack(b, 2, voters, a)).toEqual([]); // a and b: two of five
+    expect(ro.ack(b, 1, voters, a)).toEqual([]); // late, must not lower b to round 1
+    const confirmed = ro.ack(c, 2, voters, a);
+    expect(confirmed.map((r) => r.requestId)).toEqual(["r1", "r2"]);
+  });
+});

@@ -5,14 +5,14 @@
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildApp } from "../../src/api/index.js";
-import type { AppDeps } from "../../src/api/index.js";
 import { CoordinatorError } from "../../src/errors.js";
 import type { ProposeOptions } from "../../src/node/service.js";
 import type { Command } from "../../src/state-machine/index.js";
 import { createClient, createSequencer } from "../../src/worker/client.js";
 import type { ClientOptions, CoordinatorClient } from "../../src/worker/client.js";
 import { FakeService } from "../api/fake-service.js";
+import { buildTestApp } from "../api/harness.js";
+import type { TestAppDeps } from "../api/harness.js";
 
 const apps: FastifyInstance[] = [];
 const clients: CoordinatorClient[] = [];
@@ -22,8 +22,11 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
-async function serve(service: FakeService, deps: Omit<AppDeps, "service"> = {}): Promise<string> {
-  const app = buildApp({ service, ...deps });
+async function serve(
+  service: FakeService,
+  deps: Omit<TestAppDeps, "service"> = {},
+): Promise<string> {
+  const app = buildTestApp({ service, ...deps });
   apps.push(app);
   await app.listen({ host: "127.0.0.1", port: 0 });
   return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -31,7 +34,7 @@ async function serve(service: FakeService, deps: Omit<AppDeps, "service"> = {}):
 
 /** A URL where nothing listens. */
 async function deadUrl(): Promise<string> {
-  const app = buildApp({ service: new FakeService() });
+  const app = buildTestApp({ service: new FakeService() });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   await app.close();
