@@ -58,6 +58,7 @@ export const BOUNDARIES = {
     modules: ["node", "protocol", "metrics", "state-machine", ...FOUNDATION],
     packages: [
       "fastify",
+      "@fastify/cors",
       "@fastify/swagger",
       "@fastify/type-provider-typebox",
       "typebox",
