@@ -53,7 +53,8 @@ function App() {
   const ctx = {
     baseUrl: () => stream.baseUrl,
     token: () => sessionStorage.getItem(TOKEN_KEY) ?? "",
-    writeToken: () => sessionStorage.getItem(WRITE_TOKEN_KEY) || (sessionStorage.getItem(TOKEN_KEY) ?? ""),
+    writeToken: () =>
+      sessionStorage.getItem(WRITE_TOKEN_KEY) || (sessionStorage.getItem(TOKEN_KEY) ?? ""),
   };
   const route = useRoute();
   const saveTokens = (read, write) => {
@@ -62,23 +63,36 @@ function App() {
     setNeedsToken(false);
     stream.start(read);
   };
-  return html`
-    <header class="top">
+  return html` <header class="top">
       <h1>elk-coordinator</h1>
       <nav aria-label="Views">
-        ${[["cluster", "Cluster"], ["plans", "Plans"], ["workers", "Workers"], ["token", "Token"]].map(
-          ([id, label]) => html`<a href=${`#/${id}`} aria-current=${route.view === id || (id === "plans" && route.view === "plan") ? "page" : undefined}>${label}</a>`,
+        ${[
+          ["cluster", "Cluster"],
+          ["plans", "Plans"],
+          ["workers", "Workers"],
+          ["token", "Token"],
+        ].map(
+          ([id, label]) =>
+            html`<a
+              href=${`#/${id}`}
+              aria-current=${route.view === id || (id === "plans" && route.view === "plan") ? "page" : undefined}
+              >${label}</a
+            >`,
         )}
       </nav>
-      <div class="connection" role="status" aria-live="polite" id="connection">${connectionText(connection, store)}</div>
+      <div class="connection" role="status" aria-live="polite" id="connection">
+        ${connectionText(connection, store)}
+      </div>
     </header>
     ${notice ? html`<div class=${`banner ${notice.bad ? "bad" : ""}`} role="alert" id="notice">${notice.text}</div>` : ""}
     <main>
-      ${needsToken || route.view === "token"
-        ? html`<${TokenForm} needed=${needsToken} onSave=${saveTokens} />`
-        : store.connected
-          ? html`<${View} route=${route} store=${store} ctx=${ctx} />`
-          : html`<p>Connecting to the cluster…</p>`}
+      ${
+        needsToken || route.view === "token"
+          ? html`<${TokenForm} needed=${needsToken} onSave=${saveTokens} />`
+          : store.connected
+            ? html`<${View} route=${route} store=${store} ctx=${ctx} />`
+            : html`<p>Connecting to the cluster…</p>`
+      }
     </main>`;
 }
 
@@ -90,7 +104,10 @@ function onStatus(status, { store, setConnection, setNotice, setNeedsToken }) {
     return;
   }
   if (status.kind === "lost") {
-    setNotice({ text: `Lost the stream from ${status.url} at ${clock(Date.now())}; reconnecting to another member…`, bad: true });
+    setNotice({
+      text: `Lost the stream from ${status.url} at ${clock(Date.now())}; reconnecting to another member…`,
+      bad: true,
+    });
     return;
   }
   if (status.kind === "connected") {
@@ -98,20 +115,25 @@ function onStatus(status, { store, setConnection, setNotice, setNeedsToken }) {
     store.connected = true;
     store.connectedUrl = status.url;
     if (was !== undefined && was !== status.url) {
-      setNotice({ text: `Reconnected: ${was} stopped answering at ${clock(Date.now())}; now following ${status.url}.`, bad: false });
+      setNotice({
+        text: `Reconnected: ${was} stopped answering at ${clock(Date.now())}; now following ${status.url}.`,
+        bad: false,
+      });
     }
   }
 }
 
 function connectionText(connection, store) {
-  if (connection.kind === "connected") return `Live from ${store.nodeId ?? "…"} (${connection.url})`;
+  if (connection.kind === "connected")
+    return `Live from ${store.nodeId ?? "…"} (${connection.url})`;
   if (connection.kind === "unauthorized") return "Needs an API token";
   return `Connecting to ${connection.url}…`;
 }
 
 function View({ route, store, ctx }) {
   if (route.view === "plans") return html`<${PlansView} store=${store} />`;
-  if (route.view === "plan" && route.arg !== undefined) return html`<${PlanPage} key=${route.arg} store=${store} planId=${route.arg} ctx=${ctx} />`;
+  if (route.view === "plan" && route.arg !== undefined)
+    return html`<${PlanPage} key=${route.arg} store=${store} planId=${route.arg} ctx=${ctx} />`;
   if (route.view === "workers") return html`<${WorkersView} store=${store} />`;
   return html`<${ClusterView} store=${store} />`;
 }
@@ -127,7 +149,9 @@ function TokenForm({ needed, onSave }) {
     <h2 id="token-title">API token</h2>
     ${needed ? html`<p role="alert" id="token-needed">This cluster needs an API token. No data is shown without one.</p>` : ""}
     <form class="token" onSubmit=${submit}>
-      <label for="token">Token to read (sent as Authorization: Bearer; kept in this tab only)</label>
+      <label for="token"
+        >Token to read (sent as Authorization: Bearer; kept in this tab only)</label
+      >
       <input id="token" name="token" type="password" autocomplete="off" required />
       <label for="writeToken">Token to write, for plan actions (optional; default: the same)</label>
       <input id="writeToken" name="writeToken" type="password" autocomplete="off" />
@@ -136,4 +160,7 @@ function TokenForm({ needed, onSave }) {
   </section>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+// Preact renders next to what is there: the "Loading" placeholder goes first.
+const root = document.getElementById("app");
+root.textContent = "";
+render(html`<${App} />`, root);

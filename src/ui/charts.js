@@ -18,7 +18,12 @@ export function Chart({ title, t, series }) {
       height: 180,
       series: [
         {},
-        ...series.map((s, i) => ({ label: s.label, stroke: COLOURS[i], dash: DASHES[i], width: 2 })),
+        ...series.map((s, i) => ({
+          label: s.label,
+          stroke: COLOURS[i],
+          dash: DASHES[i],
+          width: 2,
+        })),
       ],
       axes: [{}, { size: 60 }],
       legend: { show: true },

@@ -24,28 +24,44 @@ export function PlanPage({ store, planId, ctx }) {
   const details = usePlanDetails(planId, plan, ctx);
   const [outcome, setOutcome] = useState(null);
   if (plan === undefined) {
-    return html`<section class="card"><h2>Plan ${planId}</h2><p>No such plan in this node's picture (yet).</p>
-      <a href="#/plans">All plans</a></section>`;
+    return html`<section class="card">
+      <h2>Plan ${planId}</h2>
+      <p>No such plan in this node's picture (yet).</p>
+      <a href="#/plans">All plans</a>
+    </section>`;
   }
   const act = async (action) => {
     if (action.confirm && !confirm(action.confirm)) return;
     setOutcome({ text: `${action.label}…` });
     try {
-      await call(ctx.baseUrl(), ctx.writeToken(), "POST", `/v1/plans/${encodeURIComponent(planId)}/${action.path}`);
+      await call(
+        ctx.baseUrl(),
+        ctx.writeToken(),
+        "POST",
+        `/v1/plans/${encodeURIComponent(planId)}/${action.path}`,
+      );
       setOutcome({ text: `${action.label}: done.` });
     } catch (error) {
-      const hint = error.status === 401 || error.status === 403 ? " This needs a token allowed to write (set one under Token)." : "";
+      const hint =
+        error.status === 401 || error.status === 403
+          ? " This needs a token allowed to write (set one under Token)."
+          : "";
       setOutcome({ text: `${action.label} refused: ${error.message}.${hint}`, error: true });
     }
   };
-  return html`
-    <section class="card" aria-labelledby="plan-title">
-      <h2 id="plan-title">${plan.name || plan.planId} <span class="muted">${plan.planId}</span>
-        · status <span class="badge" id="plan-status" data-status=${plan.status}>${plan.status}</span></h2>
+  return html` <section class="card" aria-labelledby="plan-title">
+      <h2 id="plan-title">
+        ${plan.name || plan.planId} <span class="muted">${plan.planId}</span> · status
+        <span class="badge" id="plan-status" data-status=${plan.status}>${plan.status}</span>
+      </h2>
       <${ProgressBar} plan=${plan} />
       <p><${Counts} counts=${plan.counts} /></p>
-      <p>Rate ${rateText(plan.rate)} · ETA ${plan.status === "completed" ? "done" : duration(plan.etaSeconds)} ·
-        processed ${count(plan.processedCount)} items · ${plan.closed ? "closed" : "open-ended, still growing"}</p>
+      <p>
+        Rate ${rateText(plan.rate)} · ETA
+        ${plan.status === "completed" ? "done" : duration(plan.etaSeconds)} · processed
+        ${count(plan.processedCount)} items ·
+        ${plan.closed ? "closed" : "open-ended, still growing"}
+      </p>
       <div class="actions" role="group" aria-label="Plan actions">
         ${ACTIONS.map((a) => html`<button type="button" onClick=${() => act(a)}>${a.label}</button>`)}
       </div>
@@ -88,12 +104,23 @@ function usePlanDetails(planId, plan, ctx) {
         setDetails((d) => ({ ...d, error: `Could not read the plan's details: ${error.message}` }));
       // Each part is shown as soon as it arrives: the map does not wait for the scans of the others.
       const parts = [
-        [`/v1/plans/${id}/buckets?buckets=${BUCKETS}&consistency=stale`, (buckets) => ({ buckets })],
+        [
+          `/v1/plans/${id}/buckets?buckets=${BUCKETS}&consistency=stale`,
+          (buckets) => ({ buckets }),
+        ],
         [`/v1/plans/${id}/gaps?limit=20&consistency=stale`, (gaps) => ({ gaps })],
-        [`/v1/partitions?planId=${id}&status=failed&limit=50&consistency=stale`, (page) => ({ failed: page.items })],
+        [
+          `/v1/partitions?planId=${id}&status=failed&limit=50&consistency=stale`,
+          (page) => ({ failed: page.items }),
+        ],
       ];
       await Promise.all(
-        parts.map(([path, pick]) => get(path).then((answer) => setDetails((d) => ({ ...d, ...pick(answer), error: null })), fail)),
+        parts.map(([path, pick]) =>
+          get(path).then(
+            (answer) => setDetails((d) => ({ ...d, ...pick(answer), error: null })),
+            fail,
+          ),
+        ),
       );
     };
     const waitMs = Math.max(0, state.atMs + REFRESH_MS - Date.now());
@@ -112,7 +139,13 @@ function bucketState(counts, b) {
   return counts.completed[b] > 0 ? "partial" : "pending";
 }
 
-const FILL = { pending: "#c9ced6", partial: "#9fd8b5", completed: "#2e9e5b", held: "#2f80ed", failed: "#d64545" };
+const FILL = {
+  pending: "#c9ced6",
+  partial: "#9fd8b5",
+  completed: "#2e9e5b",
+  held: "#2f80ed",
+  failed: "#d64545",
+};
 const LEGEND = {
   pending: "pending",
   partial: "partly completed",
@@ -133,12 +166,28 @@ function PartitionMap({ buckets }) {
   const tally = { pending: 0, partial: 0, completed: 0, held: 0, failed: 0 };
   for (let b = 0; b < buckets.bucketCount; b++) tally[bucketState(buckets.counts, b)]++;
   const rows = Math.max(1, Math.ceil(buckets.bucketCount / columns));
-  const summary = Object.entries(tally).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${LEGEND[s]}`).join(", ");
+  const summary = Object.entries(tally)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${LEGEND[s]}`)
+    .join(", ");
   return html`<div>
-    <p>${count(buckets.partitionCount)} partitions in ${count(buckets.bucketCount)} buckets of ${count(buckets.bucketSize)}.</p>
-    <canvas ref=${canvas} class="map" id="partition-map" width=${columns * cell} height=${rows * cell}
-      role="img" aria-label=${`Partition map: ${summary}`} data-buckets=${buckets.bucketCount}></canvas>
-    <div class="legend">${Object.keys(LEGEND).map((s) => html`<span><i class=${`sw-${s}`}></i>${LEGEND[s]}: ${count(tally[s])} buckets</span>`)}</div>
+    <p>
+      ${count(buckets.partitionCount)} partitions in ${count(buckets.bucketCount)} buckets of
+      ${count(buckets.bucketSize)}.
+    </p>
+    <canvas
+      ref=${canvas}
+      class="map"
+      id="partition-map"
+      width=${columns * cell}
+      height=${rows * cell}
+      role="img"
+      aria-label=${`Partition map: ${summary}`}
+      data-buckets=${buckets.bucketCount}
+    ></canvas>
+    <div class="legend">
+      ${Object.keys(LEGEND).map((s) => html`<span><i class=${`sw-${s}`}></i>${LEGEND[s]}: ${count(tally[s])} buckets</span>`)}
+    </div>
   </div>`;
 }
 
@@ -166,16 +215,35 @@ function drawMap(canvas, buckets, columns, cell) {
 
 function Gaps({ gaps }) {
   if (gaps.complete) return html`<p>None: every id is in a completed partition.</p>`;
-  if (gaps.gaps.length === 0) return html`<p class="muted">None so far (the plan is still open).</p>`;
-  return html`<ul>${gaps.gaps.map((g) => html`<li>ids ${count(g.minId)}–${count(g.maxId)}</li>`)}</ul>
+  if (gaps.gaps.length === 0)
+    return html`<p class="muted">None so far (the plan is still open).</p>`;
+  return html`<ul>
+      ${gaps.gaps.map((g) => html`<li>ids ${count(g.minId)}–${count(g.maxId)}</li>`)}
+    </ul>
     ${gaps.nextFromId === null ? "" : html`<p class="muted">More from id ${count(gaps.nextFromId)}.</p>`}`;
 }
 
 function Failed({ items }) {
   if (items.length === 0) return html`<p>None.</p>`;
   return html`<table>
-    <thead><tr><th scope="col" class="num">Partition</th><th scope="col">Ids</th><th scope="col" class="num">Attempts</th><th scope="col">Last error</th></tr></thead>
-    <tbody>${items.map((p) => html`<tr><td class="num">${p.partitionId}</td><td>${count(p.minId)}–${count(p.maxId)}</td>
-      <td class="num">${p.attempts}</td><td><code>${p.lastError ?? "—"}</code></td></tr>`)}</tbody>
+    <thead>
+      <tr>
+        <th scope="col" class="num">Partition</th>
+        <th scope="col">Ids</th>
+        <th scope="col" class="num">Attempts</th>
+        <th scope="col">Last error</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map(
+        (p) =>
+          html`<tr>
+            <td class="num">${p.partitionId}</td>
+            <td>${count(p.minId)}–${count(p.maxId)}</td>
+            <td class="num">${p.attempts}</td>
+            <td><code>${p.lastError ?? "—"}</code></td>
+          </tr>`,
+      )}
+    </tbody>
   </table>`;
 }

@@ -94,7 +94,11 @@ export class ClusterStream {
     let response;
     try {
       const headers = this.token ? { authorization: `Bearer ${this.token}` } : {};
-      response = await fetch(`${url}/v1/events`, { headers, signal: abort.signal, cache: "no-store" });
+      response = await fetch(`${url}/v1/events`, {
+        headers,
+        signal: abort.signal,
+        cache: "no-store",
+      });
     } catch {
       return "refused";
     } finally {
