@@ -6,9 +6,10 @@
  * token before it shows any.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { Type } from "typebox";
 import { CoordinatorError } from "../../errors.js";
 import type { NodeEvents } from "../../node/events.js";
-import { ROUTES } from "../../protocol/index.js";
+import { PROBLEM_CONTENT_TYPE, ProblemSchema, ROUTES } from "../../protocol/index.js";
 import { partitionBuckets } from "../../state-machine/index.js";
 import type { ApiContext } from "../context.js";
 import { readFound } from "../read.js";
@@ -111,6 +112,11 @@ function pageRoutes(app: FastifyInstance, assets: ConsoleAssets): void {
   );
 }
 
+const PROBLEM = {
+  description: "A problem (RFC 9457) with a stable code: see docs/ERRORS.md.",
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+};
+
 const EVENTS_SCHEMA = {
   summary: "The console's push stream (Server-Sent Events): a full picture, then updates.",
   description:
@@ -124,10 +130,14 @@ const EVENTS_SCHEMA = {
     "fetch() and an Authorization header when a token is set (see docs/API.md).",
   tags: ["cluster"],
   security: [{ bearer: [] }],
+  // No query fields: an unknown one is a 400, like on every other route.
+  querystring: Type.Object({}, { additionalProperties: false }),
   response: {
     200: {
       description: "The stream.",
       content: { "text/event-stream": { schema: { type: "string" } } },
     },
+    "4xx": PROBLEM,
+    "5xx": PROBLEM,
   },
 };

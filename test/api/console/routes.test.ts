@@ -76,6 +76,13 @@ describe("GET /v1/events", () => {
     ]);
   });
 
+  it("refuses unknown query fields with 400 before any stream opens", async () => {
+    const base = await listen();
+    const refused = await fetch(`${base}/v1/events?bogus=1`);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: "invalid_request" });
+  });
+
   it("needs the token when auth is on", async () => {
     const base = await listen("console-token");
     const refused = await fetch(`${base}/v1/events`);
