@@ -8,7 +8,7 @@ export function ClusterView({ store }) {
   const { leader, nodes, timeline, history } = store;
   return html` <section class="card" aria-labelledby="nodes-title">
       <h2 id="nodes-title">
-        Nodes · leader
+        Nodes · leader${" "}
         <span id="leader" data-leader=${leader.id ?? ""}>${leader.id ?? "none"}</span>
         <span class="muted"> (term ${leader.term})</span>
       </h2>

@@ -51,7 +51,7 @@ export function PlanPage({ store, planId, ctx }) {
   };
   return html` <section class="card" aria-labelledby="plan-title">
       <h2 id="plan-title">
-        ${plan.name || plan.planId} <span class="muted">${plan.planId}</span> · status
+        ${plan.name || plan.planId} <span class="muted">${plan.planId}</span>${" · status "}
         <span class="badge" id="plan-status" data-status=${plan.status}>${plan.status}</span>
       </h2>
       <${ProgressBar} plan=${plan} />
@@ -161,6 +161,8 @@ function PartitionMap({ buckets }) {
   useEffect(() => {
     if (buckets === null || canvas.current === null) return;
     drawMap(canvas.current, buckets, columns, cell);
+    // When the map was drawn (page clock): lets a test time the page without the driver's latency.
+    canvas.current.dataset.drawnAtMs = String(Math.round(performance.now()));
   }, [buckets]);
   if (buckets === null) return html`<p class="muted">Loading the map…</p>`;
   const tally = { pending: 0, partial: 0, completed: 0, held: 0, failed: 0 };

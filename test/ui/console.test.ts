@@ -106,6 +106,7 @@ describe("the console in Chromium", () => {
     );
     const newLeaderShownMs = Date.now() - killedAtMs;
     expect(newLeaderShownMs).toBeLessThanOrEqual(3_000);
+    console.log(`the page showed the new leader ${newLeaderShownMs} ms after the kill -9`);
     await expect(page.locator("#notice").textContent()).resolves.toMatch(/Reconnected|Lost/);
     await page.screenshot({
       path: path.join(ARTIFACTS, "cluster-after-failover.png"),
@@ -128,11 +129,19 @@ describe("the console in Chromium", () => {
     await client.createPlan({ planId: "big", minId: 0, maxId: 999_999, partitionSize: 1 });
     await page.goto(`${cluster.endpoints[0]}/ui#/plans`);
     await page.waitForSelector('[data-plan="big"]', { timeout: 15_000 });
-    const startedMs = Date.now();
-    await page.click('a[href="#/plan/big"]');
-    await page.waitForSelector("#partition-map[data-buckets]", { timeout: 5_000 });
-    const renderMs = Date.now() - startedMs;
+    // Timed on the page's own clock, from the navigation to the drawn map (the driver's round
+    // trips to a browser on a loaded machine are not the page's time).
+    const startedAtMs = await page.evaluate(() => {
+      const now = performance.now();
+      location.hash = "#/plan/big";
+      return now;
+    });
+    const drawn = await page.waitForSelector("#partition-map[data-drawn-at-ms]", {
+      timeout: 5_000,
+    });
+    const renderMs = Number(await drawn.getAttribute("data-drawn-at-ms")) - startedAtMs;
     expect(renderMs).toBeLessThanOrEqual(1_000);
+    console.log(`the 1M-partition plan page drew its map in ${Math.round(renderMs)} ms`);
     await expect(page.locator("#partition-map").getAttribute("aria-label")).resolves.toMatch(
       /pending/,
     );
