@@ -1,6 +1,7 @@
 // Lint: typescript-eslint, the module-boundary rule (tools/boundaries.js) and purity of the
 // deterministic core (DESIGN.md §2: no clocks, timers, randomness or process in pure modules).
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 import { BOUNDARIES, PURE_GLOBALS } from "./tools/boundaries.js";
 import elk from "./tools/eslint-boundaries.js";
@@ -47,6 +48,11 @@ export default tseslint.config(
   {
     files: ["**/*.js"],
     languageOptions: { globals: { console: "readonly", process: "readonly" } },
+  },
+  {
+    // The console page's modules run in the browser (served at /ui, see src/api/console/assets.ts).
+    files: ["src/ui/**/*.js"],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ["src/**/*.ts"],

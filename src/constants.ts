@@ -277,6 +277,35 @@ export const mirrorCompletedTtlSecondsMax = 365 * 24 * 3_600;
 /** Apply-time samples kept to measure the mirror's lag in ms (coarsened when full). */
 export const mirrorLagSamplesMax = 10_000;
 
+// ── Console (/ui and the /v1/events push stream, docs/API.md "Console") ──────────────────
+/** The push stream sends at most one update per client per tick: changes between ticks coalesce. */
+export const consoleTickMs = 250;
+/** Open /v1/events streams per node; one more is refused with 503 console_clients_full. */
+export const consoleClientsMax = 32;
+/**
+ * Bytes a client's socket may hold unsent before it is skipped: it gets no delta while above,
+ * and one full picture once below again (what it missed, coalesced).
+ */
+export const consoleClientBufferedBytesMax = 512 * 1024;
+/** A client that stays above the buffered bound this long is dropped. */
+export const consoleSlowClientDropMs = 10_000;
+/** A comment line keeps an idle stream open through proxies at least this often. */
+export const consoleKeepAliveMs = 15_000;
+/** How often a node asks the other members for their Raft status while streams are open. */
+export const consolePeerPollIntervalMs = 500;
+/** One member's Raft status request gives up after this long (the member shows unreachable). */
+export const consolePeerPollTimeoutMs = 400;
+/** Plans in one picture (the most recently created first); more are counted, not listed. */
+export const consolePlansMax = 200;
+/** Workers in one picture (by worker id); more are counted, not listed. */
+export const consoleWorkersMax = 500;
+/** Leader changes and elections remembered per node for the timeline. */
+export const consoleTimelineEventsMax = 100;
+/** Commands/s and worker completion rates are averaged over this window. */
+export const consoleRateWindowMs = 10_000;
+/** Buckets of a partition map (GET /v1/plans/:planId/buckets) at most. */
+export const partitionBucketsMax = 10_000;
+
 // ── Metrics (src/metrics, issue 6) ────────────────────────────────────────────────────────
 /**
  * Plans that get their own `plan` label value in the leader's per-plan metrics (active plans
@@ -402,3 +431,7 @@ for (const buckets of [
     "histogram buckets must increase",
   );
 }
+assert(
+  consoleSlowClientDropMs > consoleTickMs && consolePeerPollTimeoutMs < consolePeerPollIntervalMs,
+  "a slow client gets ticks to catch up; a member poll ends before the next",
+);

@@ -101,6 +101,11 @@ export const ERROR_CATALOGUE = {
     title: "Too much pending work; try again later",
     retryable: true,
   },
+  console_clients_full: {
+    httpStatus: 503,
+    title: "This node serves its maximum of console streams",
+    retryable: true,
+  },
   // Cluster conditions
   not_leader: {
     httpStatus: 503,

@@ -86,6 +86,7 @@ export const BOUNDARIES = {
       "@opentelemetry/api",
       "@opentelemetry/semantic-conventions",
       "fastify",
+      "@fastify/cors",
       "@fastify/swagger",
       "@fastify/type-provider-typebox",
       "typebox",
@@ -138,6 +139,10 @@ export const BOUNDARIES = {
     nodeBuiltins: true,
   },
   index: { modules: ["worker", "protocol", ...FOUNDATION], packages: [], nodeBuiltins: false },
+  // The console page: browser modules served by src/api at /ui. They talk to the node over HTTP
+  // only (the /v1 API and the /v1/events stream), so they import none of our modules, and only
+  // the browser libraries the page is served with.
+  ui: { modules: [], packages: ["preact", "htm", "uplot"], nodeBuiltins: false },
 };
 
 /** Identifiers a pure module may not read: clocks, timers, randomness, the process. */

@@ -48,6 +48,11 @@ export interface DemoOptions {
   readonly log: (line: string) => void;
   /** The live status, about twice a second. */
   readonly onStatus: (status: DemoStatus) => void;
+  /**
+   * Called with the summary while the cluster still runs (`--keep`): the cluster stops when the
+   * returned promise resolves, so a person can look at the console meanwhile.
+   */
+  readonly hold?: (summary: DemoSummary, consoleUrl: string) => Promise<void>;
 }
 
 /** The live status of a run. */
@@ -109,6 +114,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   });
   try {
     options.log(`cluster ${cluster.endpoints.join(" ")}; starting ${options.workers} workers`);
+    options.log(`console ${consoleUrl(cluster)} (live view of the cluster, plans and workers)`);
     for (let i = 1; i <= options.workers; i++) workers.start(`w${i}`);
     await waitForWorkers(client, options.workers, options.signal);
     throwIfInterrupted(options.signal);
@@ -119,12 +125,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     await workers.stopAll(10_000);
     const data = verifyData(dbFile);
     problems.push(...run.problems, ...problemsOf(data, plan, rows));
-    return summaryOf(rows, run, data, plan, problems);
+    const summary = summaryOf(rows, run, data, plan, problems);
+    await options.hold?.(summary, consoleUrl(cluster));
+    return summary;
   } finally {
     await workers.stopAll(10_000);
     await client.close();
     await cluster.stop();
   }
+}
+
+/** The console page of the cluster's first node (any node serves it and follows the others). */
+function consoleUrl(cluster: DevCluster): string {
+  return `${cluster.endpoints[0] ?? ""}/ui`;
 }
 
 interface RunFacts {

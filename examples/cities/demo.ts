@@ -1,6 +1,7 @@
 /**
- * `npm run demo [-- --rows N] [--chaos] [--workers 3] [--keep]`: the main job (issue 5, and
- * demo-run.ts for what it does). Prints a live status line, a summary, and as its LAST line one
+ * `npm run demo [-- --rows N] [--chaos] [--workers 3] [--keep]`: the main job (demo-run.ts
+ * says what it does). Prints the console's URL (`/ui` of a node), a live status line, a summary,
+ * and as its LAST line one
  * JSON object `{"ok":…,"rows":…,"partitions":…,"seconds":…,"rowsPerSec":…,"leaderChanges":…,
  * "duplicates":…,"gaps":…}`. Exits 0 when every check passed, 1 when one failed, 2 for a wrong
  * flag, 130 when interrupted (Ctrl-C stops every child first; a second Ctrl-C exits at once —
@@ -37,7 +38,10 @@ function parseFlags(argv: readonly string[]): DemoFlags {
     .option("--rows <n>", "process only the first n cities (default all 135,233)", positive)
     .option("--chaos", "SIGKILL the leader node and a worker a third of the way through")
     .option("--workers <n>", "worker processes", positive, 3)
-    .option("--keep", "keep the data directory (database, node data, logs)")
+    .option(
+      "--keep",
+      "keep the cluster up after the run (look at the console; Ctrl-C stops it) and keep the data directory",
+    )
     .option("--partition-size <n>", "ids per partition (default rows / 1000)", positive)
     .option("--window <n>", "partitions each worker processes at once", positive, 4)
     .option("--data-dir <dir>", "the demo's directory, recreated at start", ".elk-demo")
@@ -87,6 +91,19 @@ function printSummary(summary: DemoSummary, flags: DemoFlags): void {
   if (flags.keep === true || !summary.ok) console.log(`kept         ${flags.dataDir}`);
 }
 
+/** `--keep`: prints the summary, then keeps the cluster up until Ctrl-C. */
+function holdUntilInterrupted(
+  flags: DemoFlags,
+  signal: AbortSignal,
+): (summary: DemoSummary, consoleUrl: string) => Promise<void> {
+  return async (summary, consoleUrl) => {
+    printSummary(summary, flags);
+    console.log(`console      ${consoleUrl} — the cluster stays up; Ctrl-C stops it`);
+    if (signal.aborted) return;
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+  };
+}
+
 async function main(): Promise<number> {
   const flags = parseFlags(process.argv.slice(2));
   const interrupt = new AbortController();
@@ -111,8 +128,9 @@ async function main(): Promise<number> {
     signal: interrupt.signal,
     log: (line) => console.log(process.stdout.isTTY ? `\r\x1b[2K${line}` : line),
     onStatus: statusPrinter(),
+    ...(flags.keep === true ? { hold: holdUntilInterrupted(flags, interrupt.signal) } : {}),
   });
-  printSummary(summary, flags);
+  if (flags.keep !== true) printSummary(summary, flags);
   if (flags.keep !== true && summary.ok) await removeDemoDirectory(flags.dataDir);
   const { ok, rows, partitions, seconds, rowsPerSec, leaderChanges, duplicates, gaps } = summary;
   console.log(

@@ -5,6 +5,7 @@
  * writes forwarded to the leader, the optional API token, and a per-request callback for the
  * HTTP RED metrics (DESIGN.md §6, issue 4).
  */
+import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import Fastify, { LogController } from "fastify";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
@@ -20,6 +21,14 @@ import type { ApiContext } from "./context.js";
 import { bearerAuth } from "./auth.js";
 import { drainBeforeClose } from "./drain-body.js";
 import type { DrainLimits } from "./drain-body.js";
+import {
+  AUTHORIZATION_HEADER,
+  CLIENT_ID_HEADER,
+  CLIENT_SEQ_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
+} from "../protocol/index.js";
+import type { NodeEvents } from "../node/events.js";
+import { CONSOLE_PUBLIC_ROUTES, consoleRoutes } from "./console/routes.js";
 import { createUndiciForwarder } from "./forward.js";
 import { nestsDeeperThan } from "./json-depth.js";
 import type { Forwarder } from "./forward.js";
@@ -68,6 +77,13 @@ export interface AppDeps {
   readonly onRequestDone?: (sample: RequestSample) => void;
   /** Local wall clock, ms since the epoch (default Date.now). */
   readonly clock?: () => number;
+  /** The node's events: the console's timeline of leader changes and its rates. */
+  readonly events?: NodeEvents;
+  /**
+   * Every member, this node included: id → HTTP base URL. The console polls their Raft status
+   * and reconnects to them; their origins may call the API from a browser (CORS). Default: none.
+   */
+  readonly members?: ReadonlyMap<string, string>;
 }
 
 /** Builds the API of the node behind `deps.service`. Never listens. */
@@ -102,7 +118,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   );
   if (deps.apiToken !== undefined)
-    app.addHook("onRequest", bearerAuth(deps.apiToken, PUBLIC_ROUTES));
+    app.addHook("onRequest", bearerAuth(deps.apiToken, publicRoutes()));
   const onRequestDone = deps.onRequestDone;
   if (onRequestDone !== undefined) {
     app.addHook("onResponse", async (request, reply) => {
@@ -114,13 +130,53 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       });
     });
   }
+  const members = deps.members ?? new Map<string, string>();
+  void app.register(cors, memberOrigins(members));
   void app.register(swagger, OPENAPI);
   void app.register(async (plugin) => planRoutes(plugin, api));
   void app.register(async (plugin) => partitionRoutes(plugin, api));
   void app.register(async (plugin) => workerRoutes(plugin, api));
   void app.register(async (plugin) => clusterRoutes(plugin, api));
   void app.register(async (plugin) => healthRoutes(plugin, api, deps.metrics));
+  void app.register(async (plugin) =>
+    consoleRoutes(plugin, api, {
+      members,
+      ...(deps.events === undefined ? {} : { events: deps.events }),
+      ...(deps.apiToken === undefined ? {} : { apiToken: deps.apiToken }),
+    }),
+  );
   return app;
+}
+
+/**
+ * Routes without a token: health and the API description, the console page (it holds no data),
+ * and CORS preflights (`OPTIONS *`: a browser sends them without credentials, by the Fetch
+ * standard; the request that follows carries the token).
+ */
+function publicRoutes(): ReadonlySet<string> {
+  return new Set([...PUBLIC_ROUTES, ...CONSOLE_PUBLIC_ROUTES, "*"]);
+}
+
+/**
+ * CORS for the console: a page loaded from one member reconnects to another when its node dies,
+ * so the members' own origins (and only those) may call the API from a browser, with the
+ * Authorization header. No cookies are involved, so no credentials mode.
+ */
+function memberOrigins(members: ReadonlyMap<string, string>) {
+  const origins = new Set([...members.values()].map((url) => new URL(url).origin));
+  return {
+    origin: (origin: string | undefined, done: (error: Error | null, allow: boolean) => void) =>
+      done(null, origin !== undefined && origins.has(origin)),
+    methods: ["GET", "POST", "DELETE"],
+    allowedHeaders: [
+      AUTHORIZATION_HEADER,
+      "content-type",
+      IDEMPOTENCY_KEY_HEADER,
+      CLIENT_ID_HEADER,
+      CLIENT_SEQ_HEADER,
+    ],
+    maxAge: 600,
+  };
 }
 
 function ownForwarder(app: FastifyInstance): Forwarder {

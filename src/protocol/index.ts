@@ -5,6 +5,7 @@
  */
 export * from "./cluster.js";
 export * from "./connect-failure.js";
+export * from "./console.js";
 export * from "./fields.js";
 export * from "./headers.js";
 export * from "./partitions.js";

@@ -14,6 +14,7 @@ import {
   SnapshotResponse,
   TransferLeadershipBody,
 } from "./cluster.js";
+import { BucketsQuery, BucketsSchema } from "./console.js";
 import { EmptyBody } from "./fields.js";
 import type { DeepReadonly } from "./fields.js";
 import {
@@ -130,6 +131,16 @@ export const ROUTES = {
     params: PlanParams,
     querystring: GapsQuery,
     response: GapsSchema,
+  },
+  planBuckets: {
+    method: "GET",
+    url: "/v1/plans/:planId/buckets",
+    group: "plans",
+    kind: "read",
+    summary: "The plan's partition map: its partitions in equal runs, counted by status.",
+    params: PlanParams,
+    querystring: BucketsQuery,
+    response: BucketsSchema,
   },
   pausePlan: planAction("pause", "Stop granting partitions of the plan."),
   resumePlan: planAction("resume", "Resume a paused plan."),

@@ -127,6 +127,8 @@ export async function startServer(
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
     metrics: observed.metrics,
     onRequestDone: observed.onRequestDone,
+    events: node.events,
+    members: peerUrls(config.peers),
     logger: logger.child({ component: "api" }),
   });
   const server = await serve(app, transport, config.listen).catch(async (error: unknown) => {

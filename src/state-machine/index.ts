@@ -26,5 +26,7 @@ export {
   stateClock,
 } from "./queries.js";
 export type * from "./queries.js";
+export { partitionBuckets } from "./partition-buckets.js";
+export type { PartitionBuckets } from "./partition-buckets.js";
 export { SnapshotFormatError, encodeSnapshot, restoreSnapshot, stateHash } from "./snapshot.js";
 export { retryBackoffMs } from "./partition-lifecycle.js";
