@@ -142,6 +142,8 @@ export const leaderChangeLeaseGraceMsMax = 10 * 60_000;
 export const leaseExpiriesFreeMax = 2;
 /** Partitions one AppendPartitions command may add. */
 export const partitionsPerAppendMax = 1_000;
+/** Completions one CompletePartitions command may carry. */
+export const completionsPerCommandMax = 1_000;
 /** Partition ids one command may list (RetryFailed). */
 export const partitionIdsPerCommandMax = 1_000;
 /** Expired workers remembered for operators; beyond it the longest-expired is forgotten. */

@@ -14,6 +14,7 @@ import {
   SnapshotResponse,
   TransferLeadershipBody,
 } from "./cluster.js";
+import { CompleteBatchBody, CompleteBatchResponse } from "./completions.js";
 import { EmptyBody } from "./fields.js";
 import type { DeepReadonly } from "./fields.js";
 import {
@@ -213,6 +214,12 @@ export const ROUTES = {
     "Grant pending partitions; with waitMs, wait for some (long poll).",
     AcquireBody,
     AcquireResponse,
+  ),
+  completePartitions: workerAction(
+    "complete",
+    "Complete many held partitions (each fenced on its own), then optionally acquire.",
+    CompleteBatchBody,
+    CompleteBatchResponse,
   ),
   deregisterWorker: {
     method: "DELETE",
