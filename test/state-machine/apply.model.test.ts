@@ -103,7 +103,7 @@ describe("apply against the reference model", () => {
           if (!result.duplicate) seen.add(`${step.kind}:${result.status}`);
         });
       }),
-      { numRuns: RUNS, seed: 7 },
+      { numRuns: RUNS, seed: 2 },
     );
     const kinds = [...seen].filter((s) => s.endsWith(":ok")).map((s) => s.split(":")[0]);
     expect(new Set(kinds).size, [...seen].sort().join(" ")).toBe(18);

@@ -19,7 +19,7 @@ const KINDS = [
   ["AcquirePartitions", 9],
   ["ReportProgress", 5],
   ["CompletePartition", 8],
-  ["CompletePartitions", 5],
+  ["CompletePartitions", 2],
   ["FailPartition", 3],
   ["ReleasePartition", 1],
   ["DeregisterWorker", 1],
