@@ -251,7 +251,12 @@ async function withEtcd<T>(binary: string, run: (c: Contender) => Promise<T>): P
 
 async function withOurs<T>(run: (cluster: DevCluster) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "elk-bench-versus-"));
-  const cluster = await startDevCluster({ basePort: 0, dataDir: dir, logLevel: "warn" });
+  const cluster = await startDevCluster({
+    basePort: 0,
+    dataDir: dir,
+    logLevel: "warn",
+    readyTimeoutMs: 60_000,
+  });
   try {
     return await run(cluster);
   } finally {

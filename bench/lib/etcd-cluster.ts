@@ -115,7 +115,7 @@ export class EtcdCluster {
   }
 
   /** The leader every running member names, and its term; waits up to `timeoutMs`. */
-  waitForLeader(timeoutMs = 20_000): Promise<{ leaderId: string; term: number; url: string }> {
+  waitForLeader(timeoutMs = 60_000): Promise<{ leaderId: string; term: number; url: string }> {
     return pollUntil("the etcd members to agree on a leader", timeoutMs, async () => {
       const running = this.members.filter((m) => m.process !== null);
       const statuses = await Promise.all(running.map((m) => m.client.maintenance.status()));
