@@ -247,6 +247,8 @@ const cluster = await startDevCluster({
   basePort: 0,
   dataDir: dir,
   logLevel: "warn",
+  // A loaded machine can take longer than the default 20 s to elect the first leader.
+  readyTimeoutMs: 60_000,
   ...(profileDir === undefined ? {} : { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", profileDir] }),
 });
 try {
