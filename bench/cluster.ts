@@ -6,6 +6,8 @@
 // - grantsPerSec: partitions granted per second of wall time while 64 workers fill their windows
 //   (1,024 each) in batches of 64 (acquire only); acquireCompletePerSec: the same with every
 //   partition completed (16 workers, batches of 64: one command per partition plus one per batch);
+//   acquireCompleteBatchedPerSec: the same cycle through CompletePartitions with acquireMax 64
+//   (complete what is held and acquire the next 64 in one command), measured in the same run;
 // - failoverP50Ms: under load, kill -9 the leader and time the first write that succeeds
 //   (through any surviving node), 5 rounds, median; the node is restarted between rounds;
 // - idleCpuPct: the busiest node's CPU over 10 s of an idle cluster (/proc/<pid>/stat).
@@ -17,6 +19,7 @@
 // process that accepts and drops every export (the cost measured is the nodes', not a backend's).
 // Prints diagnostics, then one JSON line:
 // {"seqP50Ms":…,"seqP99Ms":…,"c64PerSec":…,"grantsPerSec":…,"acquireCompletePerSec":…,
+//  "acquireCompleteBatchedPerSec":…,
 //  "failoverP50Ms":…,"idleCpuPct":…}.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -29,6 +32,7 @@ import type { AddressInfo } from "node:net";
 import { request } from "undici";
 import { startDevCluster, type DevCluster } from "../src/cli/dev-cluster.js";
 import { createClient, type CoordinatorClient } from "../src/worker/client.js";
+import { percentile, sleep } from "./lib/measure.js";
 
 const seconds = Number(process.env.ELK_BENCH_SECONDS ?? 5);
 const profileDir = process.env.ELK_BENCH_CPU_PROF;
@@ -36,17 +40,6 @@ const FAILOVER_ROUNDS = 5;
 const IDLE_SECONDS = 10;
 /** Workers keep their leases through the whole run without heartbeating in between. */
 const leaseTtlMs = 600_000;
-
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0);
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `work` in a loop for `seconds`; sums what it returns. */
 async function forSeconds(work: () => Promise<number>): Promise<number> {
@@ -123,6 +116,35 @@ async function acquireCompletePerSec(client: CoordinatorClient) {
         return granted.length;
       }),
     ),
+  );
+  const elapsedSeconds = (performance.now() - startedAt) / 1000;
+  return { result: Math.round(counts.reduce((a, b) => a + b, 0) / elapsedSeconds), commands };
+}
+
+/**
+ * The same cycle batched: 16 workers each complete everything they hold and acquire the next 64
+ * in one CompletePartitions command (complete-and-acquire), so one command per 64 partitions.
+ */
+async function batchedCyclePerSec(client: CoordinatorClient) {
+  await client.createPlan({ planId: "batched", minId: 0, maxId: 1_999_999, partitionSize: 10 });
+  const startedAt = performance.now();
+  let commands = 0;
+  const counts = await Promise.all(
+    Array.from({ length: 16 }, (_, w) => {
+      const workerId = `b${w}`;
+      let held: { planId: string; partitionId: number; fencingToken: number }[] = [];
+      return forSeconds(async () => {
+        const answer = await client.completePartitions(workerId, { items: held, acquireMax: 64 });
+        commands += 1;
+        const done = answer.results.filter((r) => r.status === "ok").length;
+        held = (answer.acquire?.granted ?? []).map(({ planId, partitionId, fencingToken }) => ({
+          planId,
+          partitionId,
+          fencingToken,
+        }));
+        return done;
+      });
+    }),
   );
   const elapsedSeconds = (performance.now() - startedAt) / 1000;
   return { result: Math.round(counts.reduce((a, b) => a + b, 0) / elapsedSeconds), commands };
@@ -252,6 +274,8 @@ const cluster = await startDevCluster({
   basePort: 0,
   dataDir: dir,
   logLevel: "warn",
+  // A loaded machine can take longer than the default 20 s to elect the first leader.
+  readyTimeoutMs: 60_000,
   ...(profileDir === undefined ? {} : { nodeFlags: ["--cpu-prof", "--cpu-prof-dir", profileDir] }),
 });
 try {
@@ -260,8 +284,10 @@ try {
   const client = createClient({ endpoints: [leader.url, ...others], connectionsPerEndpoint: 64 });
   for (let w = 0; w < 64; w++)
     await client.registerWorker({ workerId: `w${w}`, windowSize: 1024, leaseTtlMs });
-  for (let w = 0; w < 16; w++)
+  for (let w = 0; w < 16; w++) {
     await client.registerWorker({ workerId: `g${w}`, windowSize: 64, leaseTtlMs });
+    await client.registerWorker({ workerId: `b${w}`, windowSize: 64, leaseTtlMs });
+  }
   await sequentialMs(client, 500);
   const seq = await withCpuPerCommand(cluster, leader.leaderId, async () => ({
     result: await sequentialMs(client, 3_000),
@@ -278,6 +304,10 @@ try {
     acquireCompletePerSec(client),
   );
   console.log(`acquire + complete: ${cycles} partitions/s`);
+  const batched = await withCpuPerCommand(cluster, leader.leaderId, () =>
+    batchedCyclePerSec(client),
+  );
+  console.log(`complete-and-acquire batches of 64: ${batched} partitions/s`);
   const idle = await idleCpuPct(cluster);
   const failover = profileDir === undefined ? await failoverMs(cluster, client) : [];
   await client.close();
@@ -288,6 +318,7 @@ try {
       c64PerSec,
       grantsPerSec: grants,
       acquireCompletePerSec: cycles,
+      acquireCompleteBatchedPerSec: batched,
       failoverP50Ms: failover.length === 0 ? null : wholeMs(percentile(failover, 0.5)),
       idleCpuPct: idle,
     }),

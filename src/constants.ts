@@ -157,6 +157,8 @@ export const leaderChangeLeaseGraceMsMax = 10 * 60_000;
 export const leaseExpiriesFreeMax = 2;
 /** Partitions one AppendPartitions command may add. */
 export const partitionsPerAppendMax = 1_000;
+/** Completions one CompletePartitions command may carry. */
+export const completionsPerCommandMax = 1_000;
 /** Partition ids one command may list (RetryFailed). */
 export const partitionIdsPerCommandMax = 1_000;
 /** Expired workers remembered for operators; beyond it the longest-expired is forgotten. */
@@ -183,6 +185,14 @@ export const breakerHalfOpenProbesMax = 2;
  * leader and the worker, and for a pause between a check and a write.
  */
 export const workerLeaseSafetyMarginMs = 2_000;
+/**
+ * A worker holds a completion this long for others to join it in one CompletePartitions
+ * command (one Raft entry and one round trip for the lot); while a batch is in flight the next
+ * one gathers without a timer. Short against a partition's processing, long against a loop turn.
+ */
+export const workerCompletionCoalesceMs = 2;
+/** Completions a worker sends in one batch at the most (a full batch goes at once). */
+export const workerCompletionBatchMax = 256;
 /** A worker's long-poll acquire asks the node to wait this long for grantable work. */
 export const workerAcquireWaitMs = 10_000;
 /** After a failed call of a worker loop, it waits from this long up to the max (doubling, jittered). */
@@ -435,3 +445,4 @@ assert(
   consoleSlowClientDropMs > consoleTickMs && consolePeerPollTimeoutMs < consolePeerPollIntervalMs,
   "a slow client gets ticks to catch up; a member poll ends before the next",
 );
+assert(workerCompletionBatchMax <= completionsPerCommandMax, "a worker batch fits one command");

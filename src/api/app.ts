@@ -35,6 +35,7 @@ import type { Forwarder } from "./forward.js";
 import { problemFor, problemOf, sendProblem } from "./problem.js";
 import { ProgressSampler } from "./progress-sampler.js";
 import { clusterRoutes } from "./routes/cluster.js";
+import { completionRoutes } from "./routes/completions.js";
 import { PUBLIC_ROUTES, healthRoutes } from "./routes/health.js";
 import type { MetricsSource } from "./routes/health.js";
 import { partitionRoutes } from "./routes/partitions.js";
@@ -136,6 +137,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(async (plugin) => planRoutes(plugin, api));
   void app.register(async (plugin) => partitionRoutes(plugin, api));
   void app.register(async (plugin) => workerRoutes(plugin, api));
+  void app.register(async (plugin) => completionRoutes(plugin, api));
   void app.register(async (plugin) => clusterRoutes(plugin, api));
   void app.register(async (plugin) => healthRoutes(plugin, api, deps.metrics));
   void app.register(async (plugin) =>

@@ -14,7 +14,7 @@ import type { Registry } from "prom-client";
 import { metricsRequestBucketsSeconds } from "../constants.js";
 import { commandTypeOf } from "../node/applier.js";
 import type { NodeEventMap, NodeEvents } from "../node/events.js";
-import type { CommandType } from "../state-machine/index.js";
+import type { CommandType, CompletePartitionsOk } from "../state-machine/index.js";
 import { childrenOf, metricFactory } from "./factory.js";
 
 /** What the applied-entry metrics read from a node. */
@@ -27,6 +27,7 @@ export interface AppliedMetricsSource {
 const FENCED_COMMANDS: ReadonlySet<string> = new Set<CommandType>([
   "ReportProgress",
   "CompletePartition",
+  "CompletePartitions",
   "FailPartition",
   "ReleasePartition",
 ]);
@@ -76,6 +77,9 @@ function countApplied(m: Metrics, { envelope, result }: NodeEventMap["applied"])
     case "CompletePartition":
       m.completed.inc();
       return;
+    case "CompletePartitions":
+      countBatch(m, result);
+      return;
     case "FailPartition":
       if (result.partitionStatus === "failed") m.failed.inc();
       return;
@@ -92,6 +96,16 @@ function countApplied(m: Metrics, { envelope, result }: NodeEventMap["applied"])
     default:
       return;
   }
+}
+
+/** A batch counts as its items would have one by one, and its grants as an acquire's. */
+function countBatch(m: Metrics, result: CompletePartitionsOk): void {
+  const completed = result.results.filter((item) => item.status === "ok").length;
+  const stale = result.results.filter((item) => item.status === "stale_fencing_token").length;
+  if (completed > 0) m.completed.inc(completed);
+  if (stale > 0) m.fenced.inc({ command: "CompletePartitions" }, stale);
+  const granted = result.acquire?.status === "ok" ? result.acquire.granted.length : 0;
+  if (granted > 0) m.assigned.inc(granted);
 }
 
 function appliedMetrics(registry: Registry) {

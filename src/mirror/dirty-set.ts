@@ -143,6 +143,16 @@ export class DirtySet {
         this.partition(result.planId, result.partitionId);
         if ("workerId" in command) this.workerView(command.workerId);
         break;
+      case "CompletePartitions":
+        this.workerView(result.workerId);
+        if (result.acquire?.status === "ok") this.worker(result.workerId);
+        for (const item of result.results) {
+          if (item.status === "ok") this.partition(item.planId, item.partitionId);
+        }
+        for (const grant of result.acquire?.status === "ok" ? result.acquire.granted : []) {
+          this.partition(grant.planId, grant.partitionId);
+        }
+        break;
       case "ExpireLeases":
         for (const workerId of result.expiredWorkerIds) this.worker(workerId);
         this.workerSet = true;

@@ -4,6 +4,7 @@
  * the problem+json shape (DESIGN.md §6).
  */
 export * from "./cluster.js";
+export * from "./completions.js";
 export * from "./connect-failure.js";
 export * from "./console.js";
 export * from "./fields.js";

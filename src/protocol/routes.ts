@@ -15,6 +15,7 @@ import {
   TransferLeadershipBody,
 } from "./cluster.js";
 import { BucketsQuery, BucketsSchema } from "./console.js";
+import { CompleteBatchBody, CompleteBatchResponse } from "./completions.js";
 import { EmptyBody } from "./fields.js";
 import type { DeepReadonly } from "./fields.js";
 import {
@@ -224,6 +225,12 @@ export const ROUTES = {
     "Grant pending partitions; with waitMs, wait for some (long poll).",
     AcquireBody,
     AcquireResponse,
+  ),
+  completePartitions: workerAction(
+    "complete",
+    "Complete many held partitions (each fenced on its own), then optionally acquire.",
+    CompleteBatchBody,
+    CompleteBatchResponse,
   ),
   deregisterWorker: {
     method: "DELETE",

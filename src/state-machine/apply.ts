@@ -16,6 +16,7 @@ import { checkCommand } from "./check-command.js";
 import type { CheckedCommand } from "./check-command.js";
 import type { CommandEnvelope, CommandType } from "./commands.js";
 import { ID_PATTERN } from "./field-reader.js";
+import { completePartitions } from "./complete-batch.js";
 import type { ApplyContext, Handler } from "./handler-context.js";
 import { expireLeases, leaderChanged } from "./lease-commands.js";
 import {
@@ -48,6 +49,7 @@ const HANDLERS: { [T in CommandType]: Handler<T> } = {
   AcquirePartitions: acquirePartitions,
   ReportProgress: reportProgress,
   CompletePartition: completePartition,
+  CompletePartitions: completePartitions,
   FailPartition: failPartition,
   ReleasePartition: releasePartition,
   DeregisterWorker: deregisterWorker,

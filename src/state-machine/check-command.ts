@@ -6,6 +6,7 @@
  * Checks that need the state (unknown plan, wrong holder …) are the handlers' business.
  */
 import {
+  completionsPerCommandMax,
   errorMessageBytesMax,
   leaderChangeLeaseGraceMsMax,
   maxAttemptsMax,
@@ -24,7 +25,7 @@ import {
   workerLeaseTtlMsMin,
   workerMetaBytesMax,
 } from "../constants.js";
-import type { CommandOf, CommandType, IdRange } from "./commands.js";
+import type { CommandOf, CommandType, CompletionItem, IdRange } from "./commands.js";
 import { FieldReader, InvalidField } from "./field-reader.js";
 import { canonicalJson, isPlainObject, jsonProblem, utf8ByteLength } from "./json-value.js";
 import type { JsonValue } from "./json-value.js";
@@ -79,6 +80,7 @@ const CHECKERS: { [T in CommandType]: (f: FieldReader) => Checked<CommandOf<T>> 
     ...checkReport(f),
     processedCount: f.optionalInt("processedCount", 0, SAFE_MAX),
   }),
+  CompletePartitions: checkCompletePartitions,
   FailPartition: (f) => ({
     type: "FailPartition",
     ...checkReport(f),
@@ -258,6 +260,28 @@ function checkMeta(
     f.fail("meta", `must encode to at most ${workerMetaBytesMax} bytes`);
   }
   return meta as Readonly<Record<string, string | number | boolean>>;
+}
+
+function checkCompletePartitions(f: FieldReader): Checked<CommandOf<"CompletePartitions">> {
+  const workerId = f.id("workerId");
+  const raw = f.optionalArray("items", completionsPerCommandMax);
+  if (raw === undefined) f.fail("items", "is required");
+  const items = raw.map((item, i): CompletionItem => {
+    if (!isPlainObject(item)) f.fail(`items[${i}]`, "must be an object");
+    const r = new FieldReader(item, `CompletePartitions.items[${i}]`);
+    const planId = r.id("planId");
+    const partitionId = r.int("partitionId", 0, partitionsPerPlanMax - 1);
+    const fencingToken = r.int("fencingToken", 1, SAFE_MAX);
+    const processedCount = r.optionalInt("processedCount", 0, SAFE_MAX);
+    r.finish();
+    const checked = { planId, partitionId, fencingToken };
+    return processedCount === undefined ? checked : { ...checked, processedCount };
+  });
+  const acquireMax = f.optionalInt("acquireMax", 1, partitionsPerAcquireMax);
+  if (items.length === 0 && acquireMax === undefined) {
+    f.fail("items", "must not be empty without acquireMax");
+  }
+  return { type: "CompletePartitions", workerId, items, acquireMax };
 }
 
 function checkReport(f: FieldReader) {

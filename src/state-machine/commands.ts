@@ -147,6 +147,29 @@ export interface CompletePartition extends PartitionReport {
   readonly processedCount?: number;
 }
 
+/** One completion of a {@link CompletePartitions} batch: a CompletePartition without the worker. */
+export interface CompletionItem {
+  readonly planId: string;
+  readonly partitionId: number;
+  readonly fencingToken: number;
+  /** The partition's final cumulative count (never moving back); its checkpoint becomes maxId. */
+  readonly processedCount?: number;
+}
+
+/**
+ * Completes many partitions held by one worker in one command, each exactly as a
+ * {@link CompletePartition} with the same fields applied in item order would (the same fencing
+ * checks, per item; a rejected item changes nothing and does not stop the others), then, with
+ * `acquireMax`, acquires as an {@link AcquirePartitions} of that `max` would: complete-and-
+ * acquire-next in one command. `items` may be empty only with `acquireMax`.
+ */
+export interface CompletePartitions {
+  readonly type: "CompletePartitions";
+  readonly workerId: string;
+  readonly items: readonly CompletionItem[];
+  readonly acquireMax?: number;
+}
+
 /**
  * Fails a held partition. Retryable failures go back to pending with exponential backoff until
  * the plan's `maxAttempts`; then, and for non-retryable failures, the partition is `failed`.
@@ -215,6 +238,7 @@ export type Command =
   | AcquirePartitions
   | ReportProgress
   | CompletePartition
+  | CompletePartitions
   | FailPartition
   | ReleasePartition
   | DeregisterWorker

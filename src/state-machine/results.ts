@@ -170,6 +170,40 @@ export interface CompletePartitionOk extends Ok<"CompletePartition"> {
   readonly planStatus: PlanStatus;
 }
 
+/** One item's answer in a CompletePartitions batch: a CompletePartition's, without `type`. */
+export type CompletionItemResult =
+  | {
+      readonly status: "ok";
+      readonly planId: string;
+      readonly partitionId: number;
+      readonly planStatus: PlanStatus;
+    }
+  | {
+      readonly status: RejectionStatus;
+      readonly planId: string;
+      readonly partitionId: number;
+      readonly detail: string;
+    };
+
+/** The acquire part of a CompletePartitions batch: an AcquirePartitions' answer. */
+export type BatchAcquireResult =
+  | {
+      readonly status: "ok";
+      readonly leaseExpiresAtMs: number;
+      readonly granted: readonly PartitionGrant[];
+    }
+  | { readonly status: RejectionStatus; readonly detail: string };
+
+/**
+ * CompletePartitions: one result per item, in item order, and the acquire part's answer (null
+ * when `acquireMax` was not given). The command itself is `ok` whenever it is well formed.
+ */
+export interface CompletePartitionsOk extends Ok<"CompletePartitions"> {
+  readonly workerId: WorkerId;
+  readonly results: readonly CompletionItemResult[];
+  readonly acquire: BatchAcquireResult | null;
+}
+
 /** FailPartition: whether the partition will be retried, and when. */
 export interface FailPartitionOk extends Ok<"FailPartition"> {
   readonly planId: PlanId;
@@ -231,6 +265,7 @@ export interface OkResults {
   AcquirePartitions: AcquirePartitionsOk;
   ReportProgress: ReportProgressOk;
   CompletePartition: CompletePartitionOk;
+  CompletePartitions: CompletePartitionsOk;
   FailPartition: FailPartitionOk;
   ReleasePartition: ReleasePartitionOk;
   DeregisterWorker: DeregisterWorkerOk;

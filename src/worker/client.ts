@@ -144,6 +144,12 @@ export interface CoordinatorClient {
   ): Answer<"heartbeat">;
   /** A long poll when `body.waitMs` > 0: the attempt's timeout grows by that wait. */
   acquire(workerId: string, body: BodyOf<R["acquire"]>, options?: CallOptions): Answer<"acquire">;
+  /** Completes many held partitions (each fenced on its own), then acquires with acquireMax. */
+  completePartitions(
+    workerId: string,
+    body: BodyOf<R["completePartitions"]>,
+    options?: CallOptions,
+  ): Answer<"completePartitions">;
   deregisterWorker(workerId: string, options?: CallOptions): Answer<"deregisterWorker">;
   listWorkers(query?: QueryOf<R["listWorkers"]>, options?: CallOptions): Answer<"listWorkers">;
   getWorker(
@@ -225,6 +231,8 @@ export function createClient(options: ClientOptions): CoordinatorClient {
     heartbeat: (id, body, o) => send("heartbeat", c(worker(id), undefined, body ?? {}, o)),
     acquire: (id, body, o) =>
       send("acquire", { ...c(worker(id), undefined, body, o), holdMs: body.waitMs ?? 0 }),
+    completePartitions: (id, body, o) =>
+      send("completePartitions", c(worker(id), undefined, body, o)),
     deregisterWorker: (id, o) => send("deregisterWorker", c(worker(id), undefined, {}, o)),
     listWorkers: (query, o) => send("listWorkers", c(none, query, undefined, o)),
     getWorker: (id, query, o) => send("getWorker", c(worker(id), query, undefined, o)),

@@ -11,6 +11,7 @@
 import { CoordinatorError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import { ATTR, inSpan } from "../tracing/api.js";
+import type { CompletionBatcher } from "./completion-batcher.js";
 import type { HeldPartition, PartitionGrant, WorkerClient } from "./worker-client.js";
 import type { Sequencer } from "./sequencer.js";
 
@@ -50,6 +51,11 @@ export interface ReporterDeps {
     "minId" | "maxId" | "checkpointId" | "processedCount"
   > | null;
   readonly sequencer: Sequencer;
+  /**
+   * Where completions go, batched with the worker's others (completion-batcher.ts, its own
+   * session and retries); without it a completion is one call on the partition's session.
+   */
+  readonly completions?: CompletionBatcher;
   /** Whether the worker can still prove its lease (lease-keeper.ts). */
   readonly leaseProven: () => boolean;
   /** Waits before another try of a final report (`attempt` is 1-based). */
@@ -177,7 +183,11 @@ export class PartitionReporter {
     const { client, partition, workerId } = this.deps;
     const holder = { workerId, fencingToken: partition.fencingToken };
     const { planId, partitionId } = partition;
-    if (outcome.kind === "complete") {
+    if (outcome.kind === "complete" && this.deps.completions !== undefined) {
+      const { fencingToken } = partition;
+      const { processedCount } = outcome;
+      await this.deps.completions.complete({ planId, partitionId, fencingToken, processedCount });
+    } else if (outcome.kind === "complete") {
       const body = { ...holder, processedCount: outcome.processedCount };
       await client.completePartition(planId, partitionId, body, { session });
     } else if (outcome.kind === "fail") {

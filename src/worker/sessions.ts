@@ -2,7 +2,8 @@
  * The client sessions of one worker (Raft thesis §6.3; src/worker/sequencer.ts). The state
  * machine allows ONE outstanding seq per client id, so every sequential channel of the worker
  * has its own id: `${workerId}/hb` (heartbeats), `${workerId}/acq` (acquires), `${workerId}/reg`
- * (registration and deregistration), `${workerId}/plan/${planId}` (a planner's appends) and
+ * (registration and deregistration), `${workerId}/done` (batched completions,
+ * completion-batcher.ts), `${workerId}/plan/${planId}` (a planner's appends) and
  * `${workerId}/p/${planId}/${partitionId}` (the reports on one partition).
  *
  * All sequencers of a worker draw from one strictly increasing millisecond source, so a channel
@@ -23,7 +24,7 @@ export class WorkerSessions {
     private readonly nowMs: () => number,
   ) {}
 
-  /** The next session of a long-lived channel (`hb`, `acq`, `reg`, `plan/<planId>`). */
+  /** The next session of a long-lived channel (`hb`, `acq`, `reg`, `done`, `plan/<planId>`). */
   next(channel: string): ClientSession {
     let sequencer = this.fixed.get(channel);
     if (sequencer === undefined) {

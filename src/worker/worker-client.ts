@@ -13,6 +13,7 @@ export type WorkerClient = Pick<
   | "acquire"
   | "reportProgress"
   | "completePartition"
+  | "completePartitions"
   | "failPartition"
   | "releasePartition"
   | "deregisterWorker"

@@ -3,10 +3,12 @@
  * comment): registration, the acquire loop, the held-list bookkeeping after each heartbeat,
  * lease-loss handling, and the drain.
  */
+import { workerCompletionBatchMax, workerCompletionCoalesceMs } from "../constants.js";
 import { CoordinatorError } from "../errors.js";
 import { ATTR, inSpan } from "../tracing/api.js";
 import type { BreakerState, CircuitBreakerOptions } from "./circuit-breaker.js";
 import { PartitionCircuitBreaker } from "./circuit-breaker.js";
+import { CompletionBatcher } from "./completion-batcher.js";
 import type { WorkerClock } from "./clock.js";
 import { backoffMs, pause } from "./clock.js";
 import { WorkerEventBus } from "./events.js";
@@ -55,6 +57,7 @@ export class WorkerRuntime {
   private readonly sessions: WorkerSessions;
   private readonly breaker: PartitionCircuitBreaker;
   private readonly keeper: LeaseKeeper;
+  private readonly completions: CompletionBatcher;
   private readonly window: TaskWindow<RunningPartition>;
   private readonly reconciler = new HeldReconciler();
   private readonly runner: RunnerContext;
@@ -85,6 +88,16 @@ export class WorkerRuntime {
     );
     this.window = new TaskWindow(settings.windowSize);
     this.keeper = this.createKeeper();
+    this.completions = new CompletionBatcher({
+      client,
+      workerId: settings.workerId,
+      clock,
+      nextSession: () => this.sessions.next("done"),
+      leaseProven: () => this.keeper.proven(),
+      backoff: async (attempt) => void (await this.backoff(attempt, this.lifetime.signal)),
+      coalesceMs: workerCompletionCoalesceMs,
+      batchMax: workerCompletionBatchMax,
+    });
     this.runner = {
       workerId: settings.workerId,
       processor: deps.processor,
@@ -316,6 +329,7 @@ export class WorkerRuntime {
       partition: grant,
       range,
       sequencer: this.sessions.forPartition(grant.planId, grant.partitionId),
+      completions: this.completions,
       leaseProven: () => this.keeper.proven(),
       backoff: async (attempt) => {
         await this.backoff(attempt, this.lifetime.signal);

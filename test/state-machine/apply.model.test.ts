@@ -32,7 +32,14 @@ const TIMEOUT_MS = 30_000 + RUNS * 200;
 
 /** What a result says, without the human-readable `detail` of rejections. */
 function comparable(result: ApplyResult): unknown {
-  return result.status === "ok" ? result : { status: result.status, duplicate: result.duplicate };
+  if (result.status !== "ok") return { status: result.status, duplicate: result.duplicate };
+  if (result.type !== "CompletePartitions") return result;
+  const { acquire } = result;
+  return {
+    ...result,
+    results: result.results.map((item) => ({ ...item, detail: undefined })),
+    acquire: acquire === null ? null : { ...acquire, detail: undefined },
+  };
 }
 
 const envelopesOf = (steps: readonly Step[]) => generatedEnvelopes(steps, SESSION_CAPACITY);
@@ -100,10 +107,10 @@ describe("apply against the reference model", () => {
             if (!result.duplicate) seen.add(`${step.kind}:${result.status}`);
           });
         }),
-        { numRuns: RUNS, seed: 7 },
+        { numRuns: RUNS, seed: 2 },
       );
       const kinds = [...seen].filter((s) => s.endsWith(":ok")).map((s) => s.split(":")[0]);
-      expect(new Set(kinds).size, [...seen].sort().join(" ")).toBe(17);
+      expect(new Set(kinds).size, [...seen].sort().join(" ")).toBe(18);
       const statuses = new Set([...seen].map((s) => s.split(":")[1]));
       // back_pressure needs 1,000 pending partitions: append-partitions.test.ts reaches it.
       expect([...statuses].sort()).toEqual([

@@ -19,6 +19,7 @@ const KINDS = [
   ["AcquirePartitions", 9],
   ["ReportProgress", 5],
   ["CompletePartition", 8],
+  ["CompletePartitions", 2],
   ["FailPartition", 3],
   ["ReleasePartition", 1],
   ["DeregisterWorker", 1],
@@ -183,6 +184,8 @@ function concretize(step: Step, model: ReferenceModel, nowMs: number): unknown {
     case "FailPartition":
     case "ReleasePartition":
       return report(step, model);
+    case "CompletePartitions":
+      return completeBatch(step, model);
     case "DeregisterWorker":
       return { type: "DeregisterWorker", workerId: pick(WORKERS, a) };
     case "ExpireLeases":
@@ -307,6 +310,33 @@ function report(step: Step, model: ReferenceModel): unknown {
   }
 }
 
+/**
+ * A batch by one worker: mostly its own held partitions with their tokens, sometimes a stale
+ * token, a partition it does not hold, an item twice, or none at all; acquireMax half the time.
+ */
+function completeBatch({ a, b, c, flag }: Step, model: ReferenceModel): unknown {
+  const held = heldTargets(model);
+  const workerId = held.length > 0 && b % 5 !== 0 ? pick(held, a).workerId : pick(WORKERS, a);
+  const own = held.filter((t) => t.workerId === workerId).slice(0, 1 + (c % 3));
+  const items = own.map((t, k) => ({
+    planId: t.plan.planId,
+    partitionId: t.i,
+    fencingToken: (c + k) % 7 === 0 ? Math.max(1, t.p.fencingToken - 1) : t.p.fencingToken,
+    ...(flag ? { processedCount: t.p.processedCount + (k % 2) } : {}),
+  }));
+  const other = held.find((t) => t.workerId !== workerId);
+  if (other !== undefined && b % 4 === 0) {
+    items.push({
+      planId: other.plan.planId,
+      partitionId: other.i,
+      fencingToken: other.p.fencingToken,
+    });
+  }
+  if (items[0] !== undefined && c % 6 === 0) items.push(items[0]);
+  const acquireMax = a % 2 === 0 || items.length === 0 ? { acquireMax: 1 + (b % 3) } : {};
+  return { type: "CompletePartitions", workerId, items, ...acquireMax };
+}
+
 /** Commands every checker must refuse. */
 export const MALFORMED: readonly unknown[] = [
   null,
@@ -324,6 +354,8 @@ export const MALFORMED: readonly unknown[] = [
   { type: "Heartbeat", workerId: "bad id" },
   { type: "AcquirePartitions", workerId: "w1", max: 0 },
   { type: "CompletePartition", planId: "a", partitionId: -1, workerId: "w1", fencingToken: 1 },
+  { type: "CompletePartitions", workerId: "w1", items: [] },
+  { type: "CompletePartitions", workerId: "w1", items: [{ planId: "a", partitionId: 0 }] },
   {
     type: "ReportProgress",
     planId: "a",

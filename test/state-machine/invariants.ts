@@ -63,6 +63,7 @@ export function checkInvariants(
     planId?: string;
     partitionId?: number;
     fencingToken?: number;
+    items?: readonly { planId: string; partitionId: number; fencingToken: number }[];
   };
   for (const p of after.partitions) {
     const old = previous.get(key(p));
@@ -80,9 +81,14 @@ export function checkInvariants(
     // Only the current holder with the current token completes.
     if (p.status === "completed" && old.status !== "completed") {
       expect(result.status).toBe("ok");
-      expect(cmd.type).toBe("CompletePartition");
-      expect(key({ planId: cmd.planId ?? "", partitionId: cmd.partitionId ?? -1 })).toBe(key(p));
-      expect(cmd.fencingToken, "completed under the current token").toBe(old.fencingToken);
+      expect(["CompletePartition", "CompletePartitions"]).toContain(cmd.type);
+      const named = cmd.items ?? [
+        { planId: cmd.planId ?? "", partitionId: cmd.partitionId ?? -1, fencingToken: 0 },
+      ];
+      const item = named.find((i) => key(i) === key(p));
+      expect(item, "the command names the partition it completes").toBeDefined();
+      const token = cmd.items === undefined ? cmd.fencingToken : item?.fencingToken;
+      expect(token, "completed under the current token").toBe(old.fencingToken);
       expect(isHeld(old)).toBe(true);
     }
     // Failed partitions change only through RetryFailed.

@@ -196,6 +196,8 @@ export class ReferenceModel {
       case "FailPartition":
       case "ReleasePartition":
         return this.report(c);
+      case "CompletePartitions":
+        return this.completeBatch(c);
       case "DeregisterWorker":
         return this.deregister(c.workerId);
       case "ExpireLeases":
@@ -519,6 +521,28 @@ export class ReferenceModel {
         this.toPending(p, 0);
         return okResult("ReleasePartition", at);
     }
+  }
+
+  /** Each item as a CompletePartition, in order; then an AcquirePartitions when asked. */
+  private completeBatch(c: Extract<CheckedCommand, { type: "CompletePartitions" }>): ApplyResult {
+    const results = c.items.map((item) => {
+      const at = { planId: item.planId, partitionId: item.partitionId };
+      const single = { processedCount: undefined, ...item, workerId: c.workerId };
+      const r = this.report({ type: "CompletePartition", ...single });
+      if (r.status !== "ok" || r.type !== "CompletePartition") {
+        return { status: r.status, ...at, detail: "" };
+      }
+      return { status: "ok", ...at, planStatus: r.planStatus };
+    });
+    const acquired =
+      c.acquireMax === undefined ? null : this.acquire(c.workerId, c.acquireMax, undefined);
+    const acquire =
+      acquired === null
+        ? null
+        : acquired.status === "ok" && acquired.type === "AcquirePartitions"
+          ? { status: "ok", leaseExpiresAtMs: acquired.leaseExpiresAtMs, granted: acquired.granted }
+          : { status: acquired.status, detail: "" };
+    return okResult("CompletePartitions", { workerId: c.workerId, results, acquire });
   }
 
   private endPlannerRoles(workerId: string): void {

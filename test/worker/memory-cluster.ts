@@ -170,6 +170,10 @@ export class MemoryCluster {
             session(o),
           ),
         ),
+      completePartitions: (workerId, body, o) =>
+        call("completePartitions", [workerId, body], o, () =>
+          proposeOk(service, { type: "CompletePartitions", workerId, ...body }, session(o)),
+        ),
       failPartition: (planId, partitionId, body, o) =>
         call("failPartition", [planId, partitionId, body], o, () =>
           proposeOk(service, { type: "FailPartition", planId, partitionId, ...body }, session(o)),
