@@ -11,13 +11,13 @@ import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { httpBodyBytesMax } from "../constants.js";
 import type { NodeService } from "../node/service.js";
 import type { ApiContext } from "./context.js";
-import { bearerAuth } from "./auth.js";
+import { TokenRegistry, scopedAuth } from "./auth.js";
 import { createUndiciForwarder } from "./forward.js";
 import type { Forwarder } from "./forward.js";
 import { problemFor, problemOf, sendProblem } from "./problem.js";
 import { ProgressSampler } from "./progress-sampler.js";
 import { clusterRoutes } from "./routes/cluster.js";
-import { PUBLIC_ROUTES, healthRoutes } from "./routes/health.js";
+import { healthRoutes } from "./routes/health.js";
 import type { MetricsSource } from "./routes/health.js";
 import { partitionRoutes } from "./routes/partitions.js";
 import { planRoutes } from "./routes/plans.js";
@@ -36,8 +36,10 @@ export interface RequestSample {
 /** What the API is built from. */
 export interface AppDeps {
   readonly service: NodeService;
-  /** When set, /v1 routes need `Authorization: Bearer <apiToken>`. */
+  /** An admin token: with it (or `tokens`), routes need the scope they declare (./auth.ts). */
   readonly apiToken?: string;
+  /** Scoped tokens (the caller may replace them later); `apiToken` is added as admin. */
+  readonly tokens?: TokenRegistry;
   /** Largest request body (default constants.httpBodyBytesMax); larger → 413. */
   readonly bodyBytesMax?: number;
   readonly metrics?: MetricsSource;
@@ -71,8 +73,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.addHook("preClose", async () => closing.abort());
   configureParsing(app);
   configureErrors(app);
-  if (deps.apiToken !== undefined)
-    app.addHook("onRequest", bearerAuth(deps.apiToken, PUBLIC_ROUTES));
+  const tokens = deps.tokens ?? (deps.apiToken === undefined ? undefined : new TokenRegistry());
+  if (tokens !== undefined) app.addHook("onRequest", scopedAuth(tokens, deps.apiToken));
   const onRequestDone = deps.onRequestDone;
   if (onRequestDone !== undefined) {
     app.addHook("onResponse", async (request, reply) => {

@@ -72,6 +72,13 @@ import {
  */
 export type RouteKind = "read" | "write" | "local";
 
+/**
+ * What an API token must be allowed to call an endpoint (docs/SECURITY.md): `read` (GET routes),
+ * `write` (plans, partitions, workers), `admin` (Raft operations, membership); admin includes
+ * write, write includes read. `public` needs no token (health, readiness).
+ */
+export type RouteScope = "public" | "read" | "write" | "admin";
+
 /** The route groups: one fastify plugin each, one OpenAPI tag each. */
 export type RouteGroup = "plans" | "partitions" | "workers" | "cluster" | "health";
 
@@ -81,6 +88,8 @@ export interface RouteSpec {
   readonly url: string;
   readonly group: RouteGroup;
   readonly kind: RouteKind;
+  /** The token scope it needs (enforced by src/api/auth.ts, listed in docs/API.md). */
+  readonly scope: RouteScope;
   readonly summary: string;
   readonly params?: TObject;
   readonly querystring?: TObject;
@@ -97,6 +106,7 @@ export const ROUTES = {
     url: "/v1/plans",
     group: "plans",
     kind: "write",
+    scope: "write",
     summary: "Create a plan (201), or return the identical plan with this planId (200).",
     body: CreatePlanBody,
     response: CreatePlanResponse,
@@ -107,6 +117,7 @@ export const ROUTES = {
     url: "/v1/plans",
     group: "plans",
     kind: "read",
+    scope: "read",
     summary: "List plans by id, optionally of one namespace and/or status.",
     querystring: ListPlansQuery,
     response: PlanPageSchema,
@@ -116,6 +127,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId",
     group: "plans",
     kind: "read",
+    scope: "read",
     summary: "A plan with counts by status, progress, rate and ETA.",
     params: PlanParams,
     querystring: ReadQuery,
@@ -126,6 +138,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId/gaps",
     group: "plans",
     kind: "read",
+    scope: "read",
     summary: "The id ranges no completed partition covers (empty and complete: nothing missed).",
     params: PlanParams,
     querystring: GapsQuery,
@@ -139,6 +152,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId/retry-failed",
     group: "plans",
     kind: "write",
+    scope: "write",
     summary: "Move failed partitions (all, or the listed ones) back to pending.",
     params: PlanParams,
     body: RetryFailedBody,
@@ -149,6 +163,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId/partitions",
     group: "plans",
     kind: "write",
+    scope: "write",
     summary: "Extend an open-ended plan (its planner only).",
     params: PlanParams,
     body: AppendPartitionsBody,
@@ -159,6 +174,7 @@ export const ROUTES = {
     url: "/v1/partitions",
     group: "partitions",
     kind: "read",
+    scope: "read",
     summary: "List partitions by (plan, partition), filtered by plan, status and/or worker.",
     querystring: ListPartitionsQuery,
     response: PartitionPageSchema,
@@ -168,6 +184,7 @@ export const ROUTES = {
     url: "/v1/partitions/:planId/:partitionId",
     group: "partitions",
     kind: "read",
+    scope: "read",
     summary: "One partition.",
     params: PartitionParams,
     querystring: ReadQuery,
@@ -198,6 +215,7 @@ export const ROUTES = {
     url: "/v1/workers",
     group: "workers",
     kind: "write",
+    scope: "write",
     summary: "Register (or re-register) a worker.",
     body: RegisterWorkerBody,
     response: RegisterWorkerResponse,
@@ -219,6 +237,7 @@ export const ROUTES = {
     url: "/v1/workers/:workerId",
     group: "workers",
     kind: "write",
+    scope: "write",
     summary: "Remove the worker; what it holds goes back to pending.",
     params: WorkerParams,
     body: EmptyBody,
@@ -229,6 +248,7 @@ export const ROUTES = {
     url: "/v1/workers",
     group: "workers",
     kind: "read",
+    scope: "read",
     summary: "List workers by id, optionally of one namespace and/or status.",
     querystring: ListWorkersQuery,
     response: WorkerPageSchema,
@@ -238,6 +258,7 @@ export const ROUTES = {
     url: "/v1/workers/:workerId",
     group: "workers",
     kind: "read",
+    scope: "read",
     summary: "One worker.",
     params: WorkerParams,
     querystring: ReadQuery,
@@ -248,6 +269,7 @@ export const ROUTES = {
     url: "/v1/raft/status",
     group: "cluster",
     kind: "local",
+    scope: "read",
     summary: "This node's Raft status (role, term, indexes, per-peer progress).",
     querystring: RaftStatusQuery,
     response: RaftStatusSchema,
@@ -257,6 +279,7 @@ export const ROUTES = {
     url: "/v1/raft/transfer-leadership",
     group: "cluster",
     kind: "write",
+    scope: "admin",
     summary: "Hand leadership to `to` (or the most caught-up peer); answers the new leader.",
     body: TransferLeadershipBody,
     response: LeaderInfoSchema,
@@ -266,6 +289,7 @@ export const ROUTES = {
     url: "/v1/raft/snapshot",
     group: "cluster",
     kind: "local",
+    scope: "admin",
     summary: "Take a snapshot of this node's state now.",
     body: EmptyBody,
     response: SnapshotResponse,
@@ -275,6 +299,7 @@ export const ROUTES = {
     url: "/healthz",
     group: "health",
     kind: "local",
+    scope: "public",
     summary: "The process is alive.",
     response: HealthSchema,
   },
@@ -283,6 +308,7 @@ export const ROUTES = {
     url: "/readyz",
     group: "health",
     kind: "local",
+    scope: "public",
     summary:
       "200 when the node knows a leader and has applied what it knows is committed; else 503.",
     response: ReadySchema,
@@ -298,6 +324,7 @@ function planAction(action: "pause" | "resume" | "cancel", summary: string) {
     url: `/v1/plans/:planId/${action}`,
     group: "plans",
     kind: "write",
+    scope: "write",
     summary,
     params: PlanParams,
     body: EmptyBody,
@@ -334,7 +361,7 @@ function postTo<G extends RouteGroup, U extends string, P extends TObject>(
   params: P,
   summary: string,
 ) {
-  return { method: "POST", url, group, kind: "write", summary, params } as const;
+  return { method: "POST", url, group, kind: "write", scope: "write", summary, params } as const;
 }
 
 type StaticOf<S> = S extends TSchema ? Static<S> : undefined;
