@@ -46,6 +46,8 @@ export interface AppDeps {
   readonly logger?: FastifyBaseLogger;
   /** How writes reach the leader (default: undici, closed with the app). */
   readonly forward?: Forwarder;
+  /** The CA an `https://` leader is verified against by the default forwarder (TLS clusters). */
+  readonly forwardCa?: () => string;
   readonly onRequestDone?: (sample: RequestSample) => void;
   /** Local wall clock, ms since the epoch (default Date.now). */
   readonly clock?: () => number;
@@ -65,7 +67,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const closing = new AbortController();
   const api: ApiContext = {
     service: deps.service,
-    forward: deps.forward ?? ownForwarder(app),
+    forward: deps.forward ?? ownForwarder(app, deps.forwardCa),
     sampler: new ProgressSampler(),
     clock: deps.clock ?? Date.now,
     closing: closing.signal,
@@ -95,8 +97,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
-function ownForwarder(app: FastifyInstance): Forwarder {
-  const forwarder = createUndiciForwarder();
+function ownForwarder(app: FastifyInstance, trustedCa: (() => string) | undefined): Forwarder {
+  const forwarder = createUndiciForwarder(undefined, trustedCa);
   app.addHook("onClose", async () => forwarder.close());
   return forwarder.forward;
 }

@@ -90,7 +90,9 @@ export async function createNodeCertificate(
   options: { readonly days: number; readonly extraHosts?: readonly string[] },
 ): Promise<PemPair> {
   const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
-  const hosts = [...new Set([nodeId, "localhost", "127.0.0.1", "::1", ...(options.extraHosts ?? [])])];
+  const hosts = [
+    ...new Set([nodeId, "localhost", "127.0.0.1", "::1", ...(options.extraHosts ?? [])]),
+  ];
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: `CN=${nodeId}`,

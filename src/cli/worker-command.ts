@@ -23,7 +23,7 @@ import {
 import { LOG_LEVELS, type LogLevel } from "../server/index.js";
 import type { Worker, WorkerOptions } from "../worker/worker.js";
 import { createWorker } from "../worker/worker.js";
-import { DEV_ENDPOINTS, parseEndpoints } from "./client-options.js";
+import { DEV_ENDPOINTS, caOption, parseEndpoints, readCaFile } from "./client-options.js";
 import { EXIT_INTERRUPTED, EXIT_OK } from "./exit-codes.js";
 import { parseCount, parseHostPort } from "./parse.js";
 import { loadProcessorModule } from "./processor-module.js";
@@ -32,6 +32,7 @@ import { onStopSignals } from "./signals.js";
 interface WorkerFlags {
   readonly endpoints: string;
   readonly apiToken?: string;
+  readonly ca?: string;
   readonly processor: string;
   readonly window: string;
   readonly namespace?: string;
@@ -54,6 +55,7 @@ export function workerCommand(): Command {
         .default(DEV_ENDPOINTS, "the dev cluster's"),
     )
     .addOption(new Option("--api-token <token>", "sent as Bearer token").env("ELK_API_TOKEN"))
+    .addOption(caOption())
     .option("--window <n>", "partitions processed in parallel", "4")
     .option("--namespace <ns>", 'the namespace whose plans it processes (default "default")')
     .option("--worker-id <id>", "unique per process (default <host>-<pid>-<random>)")
@@ -81,9 +83,11 @@ async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
       ? undefined
       : parseHostPort(flags.metricsListen, "--metrics-listen");
   const windowSize = parseCount(flags.window, "--window", 1);
+  const ca = readCaFile(flags.ca);
   const worker = await startLoggedWorker(
     {
-      endpoints: parseEndpoints(flags.endpoints),
+      endpoints: parseEndpoints(flags.endpoints, ca !== undefined),
+      ...(ca === undefined ? {} : { ca }),
       processor,
       ...(planner === undefined ? {} : { planner }),
       windowSize,

@@ -27,5 +27,7 @@ export type {
 export type { NodeTimings } from "../node/config.js";
 export { DEFAULT_NODE_TIMINGS } from "../node/config.js";
 export { createLogger } from "./logger.js";
+export { NODE_ID_PATTERN } from "../transport/transport.js";
+export { SecurityConfigError } from "./security.js";
 export { ListenError, startServer } from "./server.js";
 export type { RunningServer, ServerOptions } from "./server.js";

@@ -37,6 +37,7 @@ export type AttemptOutcome =
 /** Codes for a 4xx answer without a problem body. */
 const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   401: "unauthorized",
+  403: "insufficient_scope",
   404: "route_not_found",
   409: "conflict",
   413: "payload_too_large",
@@ -44,11 +45,14 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   429: "back_pressure",
 };
 
-/** Keep-alive connection pools, one per endpoint origin. */
+/** Keep-alive connection pools, one per endpoint origin; `ca` verifies `https://` origins. */
 export class EndpointPools {
   private readonly pools = new Map<string, Pool>();
 
-  constructor(private readonly connectionsPerEndpoint: number) {}
+  constructor(
+    private readonly connectionsPerEndpoint: number,
+    private readonly ca?: string,
+  ) {}
 
   /** Sends `request` to `origin` (`http://host:port`). Never throws for transport problems. */
   async attempt(origin: string, request: AttemptRequest): Promise<AttemptOutcome> {
@@ -89,7 +93,10 @@ export class EndpointPools {
   private poolOf(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, { connections: this.connectionsPerEndpoint });
+      pool = new Pool(origin, {
+        connections: this.connectionsPerEndpoint,
+        ...(this.ca === undefined ? {} : { connect: { ca: this.ca } }),
+      });
       this.pools.set(origin, pool);
     }
     return pool;
