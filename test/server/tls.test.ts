@@ -6,7 +6,6 @@
 // new certificate to new connections.
 import { X509Certificate } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import tls from "node:tls";
@@ -27,6 +26,7 @@ import { PEER_PATH } from "../../src/transport/transport.js";
 import { asNodeId } from "../../src/util/ids.js";
 import { createClient, type CoordinatorClient } from "../../src/worker/client.js";
 import { waitFor } from "../node/harness.js";
+import { freePort } from "../mirror/redis-server.js";
 
 const SECRET = "a cluster secret of 32 characters";
 const IDS = ["n1", "n2", "n3"] as const;
@@ -38,14 +38,6 @@ const ports = new Map<string, number>();
 const servers = new Map<string, RunningServer>();
 const warnings: string[] = [];
 let client: CoordinatorClient;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function writePair(name: string, pair: PemPair): Promise<void> {
   await writeFile(path.join(root, `${name}.crt`), pair.cert);
