@@ -21,6 +21,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
   },
   unauthorized: { httpStatus: 401, title: "Missing or wrong API token", retryable: false },
+  insufficient_scope: {
+    httpStatus: 403,
+    title: "The API token lacks the scope this endpoint needs",
+    retryable: false,
+  },
   route_not_found: { httpStatus: 404, title: "No such endpoint", retryable: false },
   payload_too_large: {
     httpStatus: 413,

@@ -131,11 +131,12 @@ export const BOUNDARIES = {
     nodeBuiltins: true,
   },
   // Client commands use protocol/worker only; `node` and `dev` reach the server through server/.
+  // `certs` makes development certificates with @peculiar/x509 (no ASN.1 of our own).
   // `worker` is the worker process's composition root: it wires worker metrics and their
   // `--metrics-listen` endpoint (src/metrics), as server/ does for a node.
   cli: {
     modules: ["protocol", "worker", "server", "metrics", "tracing-sdk", ...FOUNDATION],
-    packages: ["commander", "undici", "pino"],
+    packages: ["commander", "undici", "pino", "@peculiar/x509"],
     nodeBuiltins: true,
   },
   index: { modules: ["worker", "protocol", ...FOUNDATION], packages: [], nodeBuiltins: false },

@@ -18,7 +18,7 @@ import {
 import { CoordinatorError } from "../errors.js";
 import type { NodeService } from "../node/service.js";
 import type { ApiContext } from "./context.js";
-import { bearerAuth } from "./auth.js";
+import { TokenRegistry, scopedAuth } from "./auth.js";
 import { drainBeforeClose } from "./drain-body.js";
 import type { DrainLimits } from "./drain-body.js";
 import {
@@ -28,7 +28,7 @@ import {
   IDEMPOTENCY_KEY_HEADER,
 } from "../protocol/index.js";
 import type { NodeEvents } from "../node/events.js";
-import { CONSOLE_PUBLIC_ROUTES, consoleRoutes } from "./console/routes.js";
+import { consoleRoutes } from "./console/routes.js";
 import { createUndiciForwarder } from "./forward.js";
 import { nestsDeeperThan } from "./json-depth.js";
 import type { Forwarder } from "./forward.js";
@@ -36,7 +36,7 @@ import { problemFor, problemOf, sendProblem } from "./problem.js";
 import { ProgressSampler } from "./progress-sampler.js";
 import { clusterRoutes } from "./routes/cluster.js";
 import { completionRoutes } from "./routes/completions.js";
-import { PUBLIC_ROUTES, healthRoutes } from "./routes/health.js";
+import { healthRoutes } from "./routes/health.js";
 import type { MetricsSource } from "./routes/health.js";
 import { partitionRoutes } from "./routes/partitions.js";
 import { planRoutes } from "./routes/plans.js";
@@ -62,8 +62,10 @@ export interface AppDeps {
    * that only a peer can mark a request as already forwarded (forward.ts).
    */
   readonly clusterSecret: string;
-  /** When set, /v1 routes need `Authorization: Bearer <apiToken>`. */
+  /** An admin token: with it (or `tokens`), routes need the scope they declare (./auth.ts). */
   readonly apiToken?: string;
+  /** Scoped tokens (the caller may replace them later); `apiToken` is added as admin. */
+  readonly tokens?: TokenRegistry;
   /** Largest request body (default constants.httpBodyBytesMax); larger → 413. */
   readonly bodyBytesMax?: number;
   /**
@@ -75,6 +77,8 @@ export interface AppDeps {
   readonly logger?: FastifyBaseLogger;
   /** How writes reach the leader (default: undici, closed with the app). */
   readonly forward?: Forwarder;
+  /** The CA an `https://` leader is verified against by the default forwarder (TLS clusters). */
+  readonly forwardCa?: () => string;
   readonly onRequestDone?: (sample: RequestSample) => void;
   /** Local wall clock, ms since the epoch (default Date.now). */
   readonly clock?: () => number;
@@ -101,7 +105,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const closing = new AbortController();
   const api: ApiContext = {
     service: deps.service,
-    forward: deps.forward ?? ownForwarder(app),
+    forward: deps.forward ?? ownForwarder(app, deps.forwardCa),
     clusterSecret: deps.clusterSecret,
     sampler: new ProgressSampler(),
     clock: deps.clock ?? Date.now,
@@ -118,8 +122,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       timeoutMs: httpRefusedBodyDrainMs,
     },
   );
-  if (deps.apiToken !== undefined)
-    app.addHook("onRequest", bearerAuth(deps.apiToken, publicRoutes()));
+  const tokens = deps.tokens ?? (deps.apiToken === undefined ? undefined : new TokenRegistry());
+  if (tokens !== undefined) app.addHook("onRequest", scopedAuth(tokens, deps.apiToken));
   const onRequestDone = deps.onRequestDone;
   if (onRequestDone !== undefined) {
     app.addHook("onResponse", async (request, reply) => {
@@ -132,6 +136,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     });
   }
   const members = deps.members ?? new Map<string, string>();
+  // A browser sends CORS preflights without credentials (Fetch standard); the request that
+  // follows carries the token. So the preflight route @fastify/cors adds needs no scope.
+  app.addHook("onRoute", (route) => {
+    if (route.method === "OPTIONS" && route.url === "*") {
+      route.config = { ...route.config, scope: "public" };
+    }
+  });
   void app.register(cors, memberOrigins(members));
   void app.register(swagger, OPENAPI);
   void app.register(async (plugin) => planRoutes(plugin, api));
@@ -148,15 +159,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }),
   );
   return app;
-}
-
-/**
- * Routes without a token: health and the API description, the console page (it holds no data),
- * and CORS preflights (`OPTIONS *`: a browser sends them without credentials, by the Fetch
- * standard; the request that follows carries the token).
- */
-function publicRoutes(): ReadonlySet<string> {
-  return new Set([...PUBLIC_ROUTES, ...CONSOLE_PUBLIC_ROUTES, "*"]);
 }
 
 /**
@@ -181,8 +183,8 @@ function memberOrigins(members: ReadonlyMap<string, string>) {
   };
 }
 
-function ownForwarder(app: FastifyInstance): Forwarder {
-  const forwarder = createUndiciForwarder();
+function ownForwarder(app: FastifyInstance, trustedCa: (() => string) | undefined): Forwarder {
+  const forwarder = createUndiciForwarder(undefined, trustedCa);
   app.addHook("onClose", async () => forwarder.close());
   return forwarder.forward;
 }

@@ -14,7 +14,7 @@
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { ATTR_HTTP_RESPONSE_STATUS_CODE } from "@opentelemetry/semantic-conventions";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { Agent } from "undici";
+import { Agent, buildConnector } from "undici";
 import { httpForwardTimeoutMs } from "../constants.js";
 import { CoordinatorError } from "../errors.js";
 import type { LeaderInfo } from "../node/service.js";
@@ -51,13 +51,26 @@ const PASSED_BACK = ["content-type", "retry-after"] as const;
 
 /**
  * A forwarder over one keep-alive undici Agent; a forward not answered within `timeoutMs` is
- * abandoned. `close()` ends its connections.
+ * abandoned. With `trustedCa`, an `https://` leader is verified against the CA it returns at the
+ * time of each new connection (so a reloaded CA applies to the next one). `close()` ends its
+ * connections.
  */
-export function createUndiciForwarder(timeoutMs: number = httpForwardTimeoutMs): {
+export function createUndiciForwarder(
+  timeoutMs: number = httpForwardTimeoutMs,
+  trustedCa?: () => string,
+): {
   readonly forward: Forwarder;
   close(): Promise<void>;
 } {
-  const agent = new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const connect: buildConnector.connector | undefined =
+    trustedCa === undefined
+      ? undefined
+      : (options, callback) => buildConnector({ ca: trustedCa() })(options, callback);
+  const agent = new Agent({
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    ...(connect === undefined ? {} : { connect }),
+  });
   const send = async (origin: string, request: ForwardRequest): Promise<ForwardResponse> => {
     const response = await agent.request({
       origin,

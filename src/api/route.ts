@@ -67,6 +67,7 @@ export function addRoute<S extends RouteSpec>(
     method: spec.method,
     url: spec.url,
     schema: routeSchema(spec),
+    config: { scope: spec.scope },
     ...(spec.body === undefined ? {} : { preValidation: absentBodyIsEmpty }),
     handler: async (request, reply) => {
       const leader = spec.kind === "write" ? forwardTarget(api, request) : null;

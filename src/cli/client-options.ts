@@ -1,8 +1,10 @@
 /**
  * What every client command shares: `--endpoints` (or ELK_ENDPOINTS), `--api-token` (or
- * ELK_API_TOKEN) and `--json`, and a typed client (src/worker/client.ts) that finds the leader
- * and fails over between the endpoints.
+ * ELK_API_TOKEN), `--ca` (or ELK_CA: the CA that signs a TLS cluster's certificates) and
+ * `--json`, and a typed client (src/worker/client.ts) that finds the leader and fails over
+ * between the endpoints.
  */
+import { readFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { createClient, type CoordinatorClient } from "../worker/client.js";
 import { UsageError } from "./exit-codes.js";
@@ -16,7 +18,26 @@ const CLI_RETRY_DEADLINE_MS = 8_000;
 export interface ClientFlags {
   readonly endpoints: string;
   readonly apiToken?: string;
+  readonly ca?: string;
   readonly json?: true;
+}
+
+/** `--ca <file>` (or ELK_CA): verify `https://` endpoints against this CA (PEM). */
+export function caOption(): Option {
+  return new Option("--ca <file>", "CA (PEM) that signs the nodes' TLS certificates").env("ELK_CA");
+}
+
+/**
+ * The PEM text of the `--ca` file, or undefined without one.
+ * @throws UsageError when it cannot be read
+ */
+export function readCaFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`--ca: cannot read ${file}: ${(error as Error).message}`);
+  }
 }
 
 /** Adds `--endpoints`, `--api-token` and `--json` to `command`. */
@@ -28,19 +49,22 @@ export function addClientOptions(command: Command): Command {
         .default(DEV_ENDPOINTS, "the dev cluster's"),
     )
     .addOption(new Option("--api-token <token>", "sent as Bearer token").env("ELK_API_TOKEN"))
+    .addOption(caOption())
     .option("--json", "print JSON for scripts instead of tables");
 }
 
 /**
- * `http://host:port` URLs from a comma list; a bare `host:port` gets `http://`.
+ * `http://host:port` URLs from a comma list; a bare `host:port` gets `http://` (`https://` when
+ * `tls`, i.e. a CA was given).
  * @throws UsageError when the list is empty
  */
-export function parseEndpoints(text: string): string[] {
+export function parseEndpoints(text: string, tls = false): string[] {
+  const scheme = tls ? "https" : "http";
   const endpoints = text
     .split(",")
     .map((part) => part.trim())
     .filter((part) => part !== "")
-    .map((part) => (/^[a-z]+:\/\//i.test(part) ? part : `http://${part}`));
+    .map((part) => (/^[a-z]+:\/\//i.test(part) ? part : `${scheme}://${part}`));
   if (endpoints.length === 0) throw new UsageError("--endpoints lists no node");
   return endpoints;
 }
@@ -50,9 +74,11 @@ export async function withClient<T>(
   flags: ClientFlags,
   use: (client: CoordinatorClient) => Promise<T>,
 ): Promise<T> {
+  const ca = readCaFile(flags.ca);
   const client = createClient({
-    endpoints: parseEndpoints(flags.endpoints),
+    endpoints: parseEndpoints(flags.endpoints, ca !== undefined),
     ...(flags.apiToken === undefined ? {} : { apiToken: flags.apiToken }),
+    ...(ca === undefined ? {} : { ca }),
     retryDeadlineMs: CLI_RETRY_DEADLINE_MS,
   });
   try {

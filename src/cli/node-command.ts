@@ -5,10 +5,14 @@
  * signal (see ./signals.ts) exits at once. Startup failures (a locked or corrupt data directory, a taken port) are
  * logged with a clear message and exit 1; a wrong configuration exits 2.
  *
+ * SIGHUP re-reads the TLS files and the API tokens file (RunningServer.reload); a file that
+ * cannot be used is logged and the old material stays.
+ *
  * Embedded mode (the seed's only mode): with `--processor <module>` a worker runs inside the
  * node process, talking to this node's own HTTP API (./worker-command.ts); on a stop signal it
  * drains first, then the node stops. Its metrics join the node's on the node's `/metrics`.
  */
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { Logger } from "pino";
 import {
@@ -114,6 +118,12 @@ async function runNode(
   }
   const worker = embedded === null ? null : startEmbeddedWorker(server, config, embedded, logger);
   stopOnSignals(server, logger, worker, tracing);
+  process.on("SIGHUP", () => {
+    server.reload().catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error({ err: message }, "reload failed; keeping the previous TLS material and tokens");
+    });
+  });
 }
 
 /** Starts the embedded worker against this node's API; it registers once a leader is known. */
@@ -131,6 +141,7 @@ function startEmbeddedWorker(
       endpoints: [server.url],
       workerId: `${config.nodeId}-worker-${process.pid}`,
       ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+      ...(config.tls === undefined ? {} : { ca: readFileSync(config.tls.caFile, "utf8") }),
     },
     config.logLevel,
     server.metricsRegistry,

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { CoordinatorError } from "../errors.js";
+import { certsCommand } from "./certs-command.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
 import { nodeCommand } from "./node-command.js";
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     workersCommand(),
     statusCommand(),
     workerCommand(),
+    certsCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -27,7 +27,7 @@ import { LOG_LEVELS, traceMixin, type LogLevel } from "../server/index.js";
 import { startTracing } from "../tracing-sdk/index.js";
 import type { Worker, WorkerOptions } from "../worker/worker.js";
 import { createWorker } from "../worker/worker.js";
-import { DEV_ENDPOINTS, parseEndpoints } from "./client-options.js";
+import { DEV_ENDPOINTS, caOption, parseEndpoints, readCaFile } from "./client-options.js";
 import { EXIT_INTERRUPTED, EXIT_OK } from "./exit-codes.js";
 import { parseCount, parseHostPort } from "./parse.js";
 import { loadProcessorModule } from "./processor-module.js";
@@ -39,6 +39,7 @@ export const WORKER_SERVICE_NAME = "elk-coordinator-worker";
 interface WorkerFlags {
   readonly endpoints: string;
   readonly apiToken?: string;
+  readonly ca?: string;
   readonly processor: string;
   readonly window: string;
   readonly namespace?: string;
@@ -61,6 +62,7 @@ export function workerCommand(): Command {
         .default(DEV_ENDPOINTS, "the dev cluster's"),
     )
     .addOption(new Option("--api-token <token>", "sent as Bearer token").env("ELK_API_TOKEN"))
+    .addOption(caOption())
     .option("--window <n>", "partitions processed in parallel", "4")
     .option("--namespace <ns>", 'the namespace whose plans it processes (default "default")')
     .option("--worker-id <id>", "unique per process (default <host>-<pid>-<random>)")
@@ -93,9 +95,11 @@ async function runWorkerCommand(flags: WorkerFlags): Promise<void> {
     instanceId: flags.workerId ?? `${hostname()}-${process.pid}`,
     serviceVersion: packageVersion(),
   });
+  const ca = readCaFile(flags.ca);
   const worker = await startLoggedWorker(
     {
-      endpoints: parseEndpoints(flags.endpoints),
+      endpoints: parseEndpoints(flags.endpoints, ca !== undefined),
+      ...(ca === undefined ? {} : { ca }),
       processor,
       ...(planner === undefined ? {} : { planner }),
       windowSize,

@@ -74,6 +74,13 @@ import {
  */
 export type RouteKind = "read" | "write" | "local";
 
+/**
+ * What an API token must be allowed to call an endpoint (docs/SECURITY.md): `read` (GET routes),
+ * `write` (plans, partitions, workers), `admin` (Raft operations, membership); admin includes
+ * write, write includes read. `public` needs no token (health, readiness).
+ */
+export type RouteScope = "public" | "read" | "write" | "admin";
+
 /** The route groups: one fastify plugin each, one OpenAPI tag each. */
 export type RouteGroup = "plans" | "partitions" | "workers" | "cluster" | "health";
 
@@ -83,6 +90,8 @@ export interface RouteSpec {
   readonly url: string;
   readonly group: RouteGroup;
   readonly kind: RouteKind;
+  /** The token scope it needs (enforced by src/api/auth.ts, listed in docs/API.md). */
+  readonly scope: RouteScope;
   readonly summary: string;
   readonly params?: TObject;
   readonly querystring?: TObject;
@@ -99,6 +108,7 @@ export const ROUTES = {
     url: "/v1/plans",
     group: "plans",
     kind: "write",
+    scope: "write",
     summary: "Create a plan (201), or return the identical plan with this planId (200).",
     body: CreatePlanBody,
     response: CreatePlanResponse,
@@ -109,6 +119,7 @@ export const ROUTES = {
     url: "/v1/plans",
     group: "plans",
     kind: "read",
+    scope: "read",
     summary: "List plans by id, optionally of one namespace and/or status.",
     querystring: ListPlansQuery,
     response: PlanPageSchema,
@@ -118,6 +129,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId",
     group: "plans",
     kind: "read",
+    scope: "read",
     summary: "A plan with counts by status, progress, rate and ETA.",
     params: PlanParams,
     querystring: ReadQuery,
@@ -128,6 +140,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId/gaps",
     group: "plans",
     kind: "read",
+    scope: "read",
     summary: "The id ranges no completed partition covers (empty and complete: nothing missed).",
     params: PlanParams,
     querystring: GapsQuery,
@@ -138,6 +151,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId/buckets",
     group: "plans",
     kind: "read",
+    scope: "read",
     summary: "The plan's partition map: its partitions in equal runs, counted by status.",
     params: PlanParams,
     querystring: BucketsQuery,
@@ -151,6 +165,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId/retry-failed",
     group: "plans",
     kind: "write",
+    scope: "write",
     summary: "Move failed partitions (all, or the listed ones) back to pending.",
     params: PlanParams,
     body: RetryFailedBody,
@@ -161,6 +176,7 @@ export const ROUTES = {
     url: "/v1/plans/:planId/partitions",
     group: "plans",
     kind: "write",
+    scope: "write",
     summary: "Extend an open-ended plan (its planner only).",
     params: PlanParams,
     body: AppendPartitionsBody,
@@ -171,6 +187,7 @@ export const ROUTES = {
     url: "/v1/partitions",
     group: "partitions",
     kind: "read",
+    scope: "read",
     summary: "List partitions by (plan, partition), filtered by plan, status and/or worker.",
     querystring: ListPartitionsQuery,
     response: PartitionPageSchema,
@@ -180,6 +197,7 @@ export const ROUTES = {
     url: "/v1/partitions/:planId/:partitionId",
     group: "partitions",
     kind: "read",
+    scope: "read",
     summary: "One partition.",
     params: PartitionParams,
     querystring: ReadQuery,
@@ -210,6 +228,7 @@ export const ROUTES = {
     url: "/v1/workers",
     group: "workers",
     kind: "write",
+    scope: "write",
     summary: "Register (or re-register) a worker.",
     body: RegisterWorkerBody,
     response: RegisterWorkerResponse,
@@ -237,6 +256,7 @@ export const ROUTES = {
     url: "/v1/workers/:workerId",
     group: "workers",
     kind: "write",
+    scope: "write",
     summary: "Remove the worker; what it holds goes back to pending.",
     params: WorkerParams,
     body: EmptyBody,
@@ -247,6 +267,7 @@ export const ROUTES = {
     url: "/v1/workers",
     group: "workers",
     kind: "read",
+    scope: "read",
     summary: "List workers by id, optionally of one namespace and/or status.",
     querystring: ListWorkersQuery,
     response: WorkerPageSchema,
@@ -256,6 +277,7 @@ export const ROUTES = {
     url: "/v1/workers/:workerId",
     group: "workers",
     kind: "read",
+    scope: "read",
     summary: "One worker.",
     params: WorkerParams,
     querystring: ReadQuery,
@@ -266,6 +288,7 @@ export const ROUTES = {
     url: "/v1/raft/status",
     group: "cluster",
     kind: "local",
+    scope: "read",
     summary: "This node's Raft status (role, term, indexes, per-peer progress).",
     querystring: RaftStatusQuery,
     response: RaftStatusSchema,
@@ -275,6 +298,7 @@ export const ROUTES = {
     url: "/v1/raft/transfer-leadership",
     group: "cluster",
     kind: "write",
+    scope: "admin",
     summary: "Hand leadership to `to` (or the most caught-up peer); answers the new leader.",
     body: TransferLeadershipBody,
     response: LeaderInfoSchema,
@@ -284,6 +308,7 @@ export const ROUTES = {
     url: "/v1/raft/snapshot",
     group: "cluster",
     kind: "local",
+    scope: "admin",
     summary: "Take a snapshot of this node's state now.",
     body: EmptyBody,
     response: SnapshotResponse,
@@ -293,6 +318,7 @@ export const ROUTES = {
     url: "/healthz",
     group: "health",
     kind: "local",
+    scope: "public",
     summary: "The process is alive.",
     response: HealthSchema,
   },
@@ -301,6 +327,7 @@ export const ROUTES = {
     url: "/readyz",
     group: "health",
     kind: "local",
+    scope: "public",
     summary:
       "200 when the node knows a leader and has applied what it knows is committed; else 503.",
     response: ReadySchema,
@@ -316,6 +343,7 @@ function planAction(action: "pause" | "resume" | "cancel", summary: string) {
     url: `/v1/plans/:planId/${action}`,
     group: "plans",
     kind: "write",
+    scope: "write",
     summary,
     params: PlanParams,
     body: EmptyBody,
@@ -352,7 +380,7 @@ function postTo<G extends RouteGroup, U extends string, P extends TObject>(
   params: P,
   summary: string,
 ) {
-  return { method: "POST", url, group, kind: "write", summary, params } as const;
+  return { method: "POST", url, group, kind: "write", scope: "write", summary, params } as const;
 }
 
 type StaticOf<S> = S extends TSchema ? Static<S> : undefined;

@@ -17,6 +17,7 @@ import {
   nodeConfig,
   type NodeTimings,
 } from "../node/config.js";
+import type { TlsFiles } from "../transport/tls.js";
 import { NODE_ID_PATTERN, PEER_ADDRESS_PATTERN } from "../transport/transport.js";
 import { asNodeId, type NodeId } from "../util/ids.js";
 
@@ -40,8 +41,12 @@ export interface ServerConfig {
   readonly dataDir: string;
   /** Shared by every node of the cluster; authenticates peer links (≥ 16 bytes). */
   readonly clusterSecret: string;
-  /** When set, every `/v1` call needs `Authorization: Bearer <apiToken>`. */
+  /** When set, every `/v1` call needs `Authorization: Bearer <apiToken>` (an admin token). */
   readonly apiToken?: string;
+  /** A file of scoped API tokens (docs/SECURITY.md), absolute; re-read on reload. */
+  readonly apiTokensFile?: string;
+  /** HTTPS for the API and mutual TLS between peers (docs/SECURITY.md); absent: plain HTTP. */
+  readonly tls?: TlsFiles;
   readonly logLevel: LogLevel;
   readonly timings: NodeTimings;
   /** The Redis mirror (issue 8, docs/REDIS-MIRROR.md), when `--redis-url` is given. */
@@ -83,9 +88,11 @@ export interface ServerOptionSpec {
 /** The settings that are not timings. */
 type IdentityKey =
   "id" | "listen" | "peers" | "dataDir" | "clusterSecret" | "apiToken" | "logLevel";
+/** The settings of TLS and scoped tokens (docs/SECURITY.md). */
+type SecurityKey = "tlsCert" | "tlsKey" | "tlsCa" | "apiTokensFile";
 /** The settings of the Redis mirror (issue 8). */
 type MirrorKey = "redisUrl" | "redisPrefix" | "redisMirrorCompleted" | "redisCompletedTtlSeconds";
-export type ServerOptionKey = IdentityKey | MirrorKey | keyof NodeTimings;
+export type ServerOptionKey = IdentityKey | SecurityKey | MirrorKey | keyof NodeTimings;
 
 const TIMING_DESCRIPTIONS: Readonly<Record<keyof NodeTimings, string>> = {
   tickIntervalMs: "wall-clock length of one Raft tick",
@@ -119,7 +126,27 @@ export const SERVER_OPTIONS: readonly ServerOptionSpec[] = [
     valueName: "<secret>",
     description: `shared by all nodes; authenticates peer links (≥ ${clusterSecretBytesMin} bytes)`,
   },
-  { key: "apiToken", valueName: "<token>", description: "require Bearer <token> on /v1 calls" },
+  {
+    key: "apiToken",
+    valueName: "<token>",
+    description: "require Bearer <token> on /v1 calls (this token has the admin scope)",
+  },
+  {
+    key: "apiTokensFile",
+    valueName: "<file>",
+    description: "scoped API tokens, one `<read|write|admin> <token>` per line (re-read on SIGHUP)",
+  },
+  {
+    key: "tlsCert",
+    valueName: "<file>",
+    description: "this node's certificate (PEM): HTTPS API, mutual TLS between peers",
+  },
+  { key: "tlsKey", valueName: "<file>", description: "the private key of --tls-cert (PEM)" },
+  {
+    key: "tlsCa",
+    valueName: "<file>",
+    description: "the cluster CA (PEM) that signs every node's certificate",
+  },
   {
     key: "logLevel",
     valueName: "<level>",
@@ -256,6 +283,8 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
   const dataDir = path.resolve(text(required(pick("dataDir"), "dataDir")));
   const clusterSecret = parseSecret(pick("clusterSecret"));
   const apiToken = optionalText(pick("apiToken"));
+  const apiTokensFile = optionalText(pick("apiTokensFile"));
+  const tls = parseTls(pick);
   const logLevel = parseLogLevel(pick("logLevel"));
   const timings = parseTimings(pick);
   const mirror = parseMirror(pick);
@@ -267,6 +296,8 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     dataDir,
     clusterSecret,
     ...(apiToken === undefined ? {} : { apiToken }),
+    ...(apiTokensFile === undefined ? {} : { apiTokensFile: path.resolve(apiTokensFile) }),
+    ...(tls === undefined ? {} : { tls }),
     logLevel,
     timings,
     ...(mirror === undefined ? {} : { mirror }),
@@ -276,9 +307,36 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
   return config;
 }
 
-/** The HTTP base URL of every node (`http://host:port`), as the node's config wants it. */
-export function peerUrls(peers: ReadonlyMap<NodeId, string>): Map<NodeId, string> {
-  return new Map([...peers].map(([id, address]) => [id, `http://${address}`]));
+/**
+ * The base URL of every node (`http://host:port`, or `https://` with TLS), as the node's config
+ * wants it.
+ */
+export function peerUrls(peers: ReadonlyMap<NodeId, string>, tls = false): Map<NodeId, string> {
+  const scheme = tls ? "https" : "http";
+  return new Map([...peers].map(([id, address]) => [id, `${scheme}://${address}`]));
+}
+
+/**
+ * The TLS files, or undefined when none is given.
+ * @throws ServerConfigError when only some of `tlsCert`, `tlsKey`, `tlsCa` are given
+ */
+function parseTls(pick: (key: ServerOptionKey) => Raw | undefined): TlsFiles | undefined {
+  const keys = ["tlsCert", "tlsKey", "tlsCa"] as const;
+  const given = keys.map((key) => optionalText(pick(key)));
+  const [certFile, keyFile, caFile] = given;
+  if (certFile === undefined && keyFile === undefined && caFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined || caFile === undefined) {
+    const missing = keys.filter((_key, at) => given[at] === undefined).map(flagOf);
+    throw new ServerConfigError(
+      `TLS needs ${keys.map(flagOf).join(", ")} together (the CA verifies peers); ` +
+        `missing ${missing.join(", ")}`,
+    );
+  }
+  return {
+    certFile: path.resolve(certFile),
+    keyFile: path.resolve(keyFile),
+    caFile: path.resolve(caFile),
+  };
 }
 
 function required(raw: Raw | undefined, key: ServerOptionKey): Raw {
@@ -451,7 +509,8 @@ function parseBoolean(raw: Raw): boolean {
 /** The node's own checks (timing relationships, URLs), reported as configuration errors. */
 function checkWithNode(config: ServerConfig): void {
   try {
-    nodeConfig({ nodeId: config.nodeId, peers: peerUrls(config.peers) }, config.timings);
+    const peers = peerUrls(config.peers, config.tls !== undefined);
+    nodeConfig({ nodeId: config.nodeId, peers }, config.timings);
   } catch (error) {
     if (error instanceof NodeConfigError) throw new ServerConfigError(error.message);
     throw error;

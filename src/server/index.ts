@@ -27,6 +27,8 @@ export type {
 export type { NodeTimings } from "../node/config.js";
 export { DEFAULT_NODE_TIMINGS } from "../node/config.js";
 export { PROCESS_COMPONENT, createLogger, traceMixin } from "./logger.js";
+export { NODE_ID_PATTERN } from "../transport/transport.js";
+export { SecurityConfigError } from "./security.js";
 export { ListenError, startServer } from "./server.js";
 export { NODE_SERVICE_NAME, startNodeTracing } from "./tracing.js";
 export type { RunningServer, ServerOptions } from "./server.js";

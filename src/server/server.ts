@@ -12,6 +12,7 @@
  */
 import { randomInt } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -34,6 +35,7 @@ import { NodeTracing, tracedService, tracingActive } from "../tracing/index.js";
 import type { NodeId } from "../util/ids.js";
 import { createPrng } from "../util/prng.js";
 import { peerUrls, type ListenAddress, type ServerConfig } from "./config.js";
+import { loadSecurity, type Security } from "./security.js";
 
 /** How long open HTTP connections get to finish once a stopping server stops listening. */
 const HTTP_CLOSE_GRACE_MS = 1_000;
@@ -74,6 +76,12 @@ export interface RunningServer {
    * (long polls are released) and the HTTP server stops.
    */
   stop(): Promise<void>;
+  /**
+   * Re-reads the TLS files and the API tokens file (what SIGHUP does): new connections get the
+   * new certificate, new requests the new tokens.
+   * @throws SecurityConfigError when a file is unreadable or invalid (nothing changed then)
+   */
+  reload(): Promise<void>;
 }
 
 /** The server could not take its listening address. */
@@ -87,12 +95,14 @@ export class ListenError extends Error {
  * @throws StorageError when the data directory is locked by another process, corrupt or unreadable
  * @throws NodeConfigError when the data directory belongs to another cluster layout
  * @throws ListenError when the address is taken or cannot be bound
+ * @throws SecurityConfigError when the TLS files or the API tokens file cannot be used
  */
 export async function startServer(
   config: ServerConfig,
   options: ServerOptions,
 ): Promise<RunningServer> {
   const { logger } = options;
+  const security = await loadSecurity(config, logger.child({ component: "security" }));
   const store = await RaftStore.open(config.dataDir);
   let transport: NodePeerTransport;
   let node: CoordinatorNode;
@@ -102,6 +112,7 @@ export async function startServer(
       peers: config.peers,
       clusterSecret: config.clusterSecret,
       logger: logger.child({ component: "transport" }),
+      ...(security.tls === undefined ? {} : { tls: security.tls }),
     });
     node = await CoordinatorNode.start({
       config: nodeConfigOf(config, logger),
@@ -125,17 +136,21 @@ export async function startServer(
     service: tracing === null ? node : tracedService(node, tracing),
     clusterSecret: config.clusterSecret,
     ...(config.apiToken === undefined ? {} : { apiToken: config.apiToken }),
+    ...(security.tokens === undefined ? {} : { tokens: security.tokens }),
+    ...(security.tls === undefined ? {} : { forwardCa: () => security.tls?.().ca ?? "" }),
     metrics: observed.metrics,
     onRequestDone: observed.onRequestDone,
     events: node.events,
     members: peerUrls(config.peers),
     logger: logger.child({ component: "api" }),
   });
-  const server = await serve(app, transport, config.listen).catch(async (error: unknown) => {
-    await node.stop();
-    await app.close();
-    throw error;
-  });
+  const server = await serve(app, transport, config.listen, security).catch(
+    async (error: unknown) => {
+      await node.stop();
+      await app.close();
+      throw error;
+    },
+  );
   const mirror =
     config.mirror === undefined
       ? null
@@ -145,7 +160,8 @@ export async function startServer(
           logger: logger.child({ component: "mirror" }),
         });
   if (mirror !== null) registerMirrorMetrics(metricsRegistry, config.nodeId, mirror);
-  const url = `http://${config.peers.get(config.nodeId) ?? hostPort(config.listen)}`;
+  const scheme = security.tls === undefined ? "http" : "https";
+  const url = `${scheme}://${config.peers.get(config.nodeId) ?? hostPort(config.listen)}`;
   logger.info({ url, listen: hostPort(config.listen), dataDir: config.dataDir }, "listening");
   let stopping: Promise<void> | null = null;
   const shutdown = async () => {
@@ -163,13 +179,16 @@ export async function startServer(
     mirror,
     metricsRegistry,
     stop: () => (stopping ??= shutdown()),
+    reload: () =>
+      security.reload((tlsOptions) => (server as https.Server).setSecureContext(tlsOptions)),
   };
 }
 
 /** The node's configuration, with the failpoints of ELK_FAILPOINTS armed on their timers. */
 function nodeConfigOf(config: ServerConfig, logger: Logger): NodeConfig {
   const failpoints = armFailpoints(config, logger);
-  const identity = { nodeId: config.nodeId, peers: peerUrls(config.peers), failpoints };
+  const peers = peerUrls(config.peers, config.tls !== undefined);
+  const identity = { nodeId: config.nodeId, peers, failpoints };
   return nodeConfig(identity, config.timings);
 }
 
@@ -209,14 +228,23 @@ function observe(node: CoordinatorNode, options: ServerOptions) {
   };
 }
 
-/** One HTTP server for both: requests to fastify, upgrades on the peer path to the transport. */
+/**
+ * One HTTP server for both: requests to fastify, upgrades on the peer path to the transport.
+ * With TLS it is an HTTPS server only: a plain HTTP request fails its TLS handshake.
+ */
 async function serve(
   app: FastifyInstance,
   transport: NodePeerTransport,
   listen: ListenAddress,
+  security: Security,
 ): Promise<http.Server> {
   await app.ready();
-  const server = http.createServer((request, response) => app.routing(request, response));
+  const route = (request: http.IncomingMessage, response: http.ServerResponse) =>
+    app.routing(request, response);
+  const server =
+    security.serverOptions === undefined
+      ? http.createServer(route)
+      : https.createServer(security.serverOptions(), route);
   server.on("upgrade", (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!transport.handleUpgrade(request, socket, head)) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");

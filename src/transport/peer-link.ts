@@ -133,6 +133,12 @@ export class PeerLink {
     this.goUp(this.track(ws));
   }
 
+  /** Whether a connection is up and received something (a frame, a pong) within `windowMs`. */
+  isLive(nowMs: number, windowMs: number): boolean {
+    const c = this.connection;
+    return c !== null && this.state === "up" && nowMs - c.lastReceivedAtMs < windowMs;
+  }
+
   /** Sends one encoded frame, or drops and counts it (see the module header). */
   send(frame: Uint8Array): void {
     const c = this.connection;

@@ -10,6 +10,14 @@
  * - Upgrades are authenticated with an HMAC proof over the shared cluster secret (./peer-auth.ts);
  *   a refused upgrade is answered 401/403 and logged. A cluster secret is required unless the
  *   explicit `insecure` flag is set (then peers are identified but not authenticated).
+ * - With `tls`, links are WSS with mutual TLS (./tls.ts): the HTTPS server asks for a client
+ *   certificate, an upgrade is accepted only when that certificate is signed by the cluster CA and
+ *   names the node the handshake claims (else 401/403, logged); the dialer checks the same of the
+ *   server it reaches. The HMAC stays as a second check (docs/SECURITY.md says why). The material
+ *   is asked for at every dial, so a reload reaches new connections.
+ * - A peer gets one live connection: a second upgrade for an id whose link received something
+ *   within two ping intervals is refused 409 and logged (a duplicate process, or an impostor with
+ *   a copied secret); a link that went silent is replaced, so a restarted peer gets back in.
  * - Messages are raft-codec frames; inbound frames over `peerMessageBytesMax` close the link
  *   (ws `maxPayload`), outbound ones are dropped and counted; sending is bounded per peer and
  *   drops while a link is down (Raft retransmits); the dialer redials with jittered backoff; a
@@ -40,9 +48,15 @@ import { assert } from "../util/assert.js";
 import type { NodeId } from "../util/ids.js";
 import { createPrng, type Prng } from "../util/prng.js";
 import { encodeMessage } from "../wire/raft-codec.js";
-import { PeerAuthenticator, handshakeHeaders, newNonce } from "./peer-auth.js";
+import {
+  PeerAuthenticator,
+  handshakeHeaders,
+  newNonce,
+  type HandshakeVerdict,
+} from "./peer-auth.js";
 import { PeerLink, type PeerLinkStats, type TransportLogger } from "./peer-link.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
+import { peerServerIdentity, verifyPeerCertificate, type TlsMaterial } from "./tls.js";
 
 /** The HTTP path of peer links. */
 export const PEER_PATH = "/v1/raft/peer";
@@ -100,6 +114,12 @@ export interface TransportOptions {
   /** Wall clock in ms since the Unix epoch, for handshake timestamps and idle detection. */
   readonly clock?: () => number;
   readonly limits?: Partial<TransportLimits>;
+  /**
+   * Mutual TLS: this node's current certificate, key and cluster CA (asked for at every dial).
+   * The server whose upgrades reach {@link Transport.handleUpgrade} must then be an HTTPS server
+   * with `requestCert: true` and the same CA.
+   */
+  readonly tls?: () => TlsMaterial;
 }
 
 /** Transport-wide and per-peer counters (peers sorted by id). */
@@ -125,6 +145,13 @@ export interface Transport {
   /** Closes every link and timer; resolves when all sockets are closed. Idempotent. */
   close(): Promise<void>;
   stats(): TransportStats;
+}
+
+/** An upgrade refused after the handshake checked out. */
+interface RefusedUpgrade {
+  readonly ok: false;
+  readonly httpStatus: 401 | 403 | 409 | 429;
+  readonly reason: string;
 }
 
 /** What a node id may be made of (at most `nodeIdCharsMax` characters). */
@@ -254,11 +281,13 @@ class PeerTransport implements Transport {
       timestampMs: this.clock(),
       nonce: newNonce(),
     };
-    const ws = new WebSocket(`ws://${address}${PEER_PATH}`, {
+    const tls = this.options.tls?.();
+    const ws = new WebSocket(`${tls === undefined ? "ws" : "wss"}://${address}${PEER_PATH}`, {
       headers: handshakeHeaders(handshake, this.secret),
       maxPayload: this.limits.messageBytesMax,
       perMessageDeflate: false,
       handshakeTimeout: this.limits.dialTimeoutMs,
+      ...(tls === undefined ? {} : { ...tls, checkServerIdentity: peerServerIdentity(to) }),
     });
     this.track(ws);
     return ws;
@@ -276,7 +305,7 @@ class PeerTransport implements Transport {
       this.refuseUpgrade(socket, 503, "the node is shutting down");
       return true;
     }
-    const verdict = this.auth.verify(request.headers, this.clock());
+    const verdict = this.admit(request);
     if (!verdict.ok) {
       this.rejectedHandshakes++;
       const remote = `${request.socket.remoteAddress ?? "?"}:${request.socket.remotePort ?? "?"}`;
@@ -291,6 +320,29 @@ class PeerTransport implements Transport {
       link.accept(ws);
     });
     return true;
+  }
+
+  /**
+   * The checks of an upgrade, in order: the HMAC handshake, then (with TLS) the client
+   * certificate, then that the peer has no live connection already.
+   */
+  private admit(request: IncomingMessage): HandshakeVerdict | RefusedUpgrade {
+    const nowMs = this.clock();
+    const verdict = this.auth.verify(request.headers, nowMs);
+    if (!verdict.ok) return verdict;
+    if (this.options.tls !== undefined) {
+      const certificate = verifyPeerCertificate(request.socket, verdict.from);
+      if (!certificate.ok) return certificate;
+    }
+    const live = this.links.get(verdict.from)?.isLive(nowMs, 2 * this.limits.pingIntervalMs);
+    if (live === true) {
+      return {
+        ok: false,
+        httpStatus: 409,
+        reason: `${verdict.from} already has a live connection; refusing a second one`,
+      };
+    }
+    return verdict;
   }
 
   private refuseUpgrade(socket: Duplex, httpStatus: number, reason: string): void {

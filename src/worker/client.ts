@@ -44,6 +44,11 @@ export interface ClientOptions {
   readonly endpoints: readonly string[];
   /** Sent as `Authorization: Bearer <apiToken>`. */
   readonly apiToken?: string;
+  /**
+   * The CA (PEM) that signs the nodes' certificates, for `https://` endpoints of a TLS cluster
+   * (docs/SECURITY.md); the system's CAs are trusted without it. Host names are verified.
+   */
+  readonly ca?: string;
   /** One attempt's timeout, beyond any long-poll wait (default constants.clientRequestTimeoutMs). */
   readonly requestTimeoutMs?: number;
   /** Retries stop once this much time has passed (default constants.clientRetryDeadlineMs). */
@@ -190,7 +195,10 @@ export function createClient(options: ClientOptions): CoordinatorClient {
   const endpoints = options.endpoints.map(originOf);
   const first = endpoints[0];
   if (first === undefined) throw new CoordinatorError("invalid_request", "no endpoints given");
-  const pools = new EndpointPools(options.connectionsPerEndpoint ?? clientConnectionsPerEndpoint);
+  const pools = new EndpointPools(
+    options.connectionsPerEndpoint ?? clientConnectionsPerEndpoint,
+    options.ca,
+  );
   const router = new LeaderRouter(endpoints, first);
   const send = <N extends keyof R>(name: N, call: Omit<Call, "spec">): Answer<N> =>
     callWithRetries(options, pools, router, { spec: ROUTES[name], ...call }) as Answer<N>;

@@ -45,6 +45,7 @@ export type AttemptOutcome =
 /** Codes for a 4xx answer without a problem body. */
 const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   401: "unauthorized",
+  403: "insufficient_scope",
   404: "route_not_found",
   409: "conflict",
   413: "payload_too_large",
@@ -52,14 +53,17 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   429: "back_pressure",
 };
 
-/** Keep-alive connection pools, one per endpoint origin. */
+/** Keep-alive connection pools, one per endpoint origin; `ca` verifies `https://` origins. */
 export class EndpointPools {
   private readonly pools = new Map<string, Pool>();
 
   /** Whether a tracer provider was registered when the client was made (then calls are spans). */
   private readonly traced = tracingActive();
 
-  constructor(private readonly connectionsPerEndpoint: number) {}
+  constructor(
+    private readonly connectionsPerEndpoint: number,
+    private readonly ca?: string,
+  ) {}
 
   /**
    * Sends `request` to `origin` (`http://host:port`). Never throws for transport problems. With
@@ -119,7 +123,10 @@ export class EndpointPools {
   private poolOf(origin: string): Pool {
     let pool = this.pools.get(origin);
     if (pool === undefined) {
-      pool = new Pool(origin, { connections: this.connectionsPerEndpoint });
+      pool = new Pool(origin, {
+        connections: this.connectionsPerEndpoint,
+        ...(this.ca === undefined ? {} : { connect: { ca: this.ca } }),
+      });
       this.pools.set(origin, pool);
     }
     return pool;

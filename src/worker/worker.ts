@@ -69,6 +69,8 @@ export interface WorkerOptions {
   readonly logger?: WorkerLogger;
   /** Sent as a bearer token when the cluster requires one. */
   readonly apiToken?: string;
+  /** The CA (PEM) of a TLS cluster's `https://` endpoints (see ClientOptions.ca). */
+  readonly ca?: string;
   /** Time source (default the system clock); tests pass a fake one. */
   readonly clock?: WorkerClock;
   /** Uniform draws in [0, 1) for backoff jitter (default Math.random). */
@@ -130,6 +132,7 @@ function clientOf(options: WorkerOptions, settings: WorkerSettings): WorkerClien
   return createClient({
     endpoints: options.endpoints,
     ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     // An attempt that hangs (a frozen node) must not eat the lease: fail over well before it.
     requestTimeoutMs: Math.max(1_000, Math.floor(settings.leaseTtlMs / 4)),

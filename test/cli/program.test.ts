@@ -27,10 +27,19 @@ afterEach(() => {
 });
 
 describe("the command tree", () => {
-  it("has node, dev, plan (with its actions), partitions, workers, status and worker", () => {
+  it("has node, dev, plan (with its actions), partitions, workers, status, worker and certs", () => {
     const program = buildProgram();
     const names = program.commands.map((command) => command.name());
-    expect(names).toEqual(["node", "dev", "plan", "partitions", "workers", "status", "worker"]);
+    expect(names).toEqual([
+      "node",
+      "dev",
+      "plan",
+      "partitions",
+      "workers",
+      "status",
+      "worker",
+      "certs",
+    ]);
     const plan = program.commands.find((command) => command.name() === "plan")!;
     expect(plan.commands.map((command) => command.name())).toEqual([
       "submit",

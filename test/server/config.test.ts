@@ -155,6 +155,21 @@ describe("mistakes", () => {
     );
   });
 
+  it("takes the TLS files together (absolute), and makes peer URLs https", () => {
+    const tls = { tlsCert: "n1.crt", tlsKey: "n1.key", tlsCa: "ca.crt" };
+    const config = resolve({ flags: { ...BASE, ...tls }, env: { ELK_API_TOKENS_FILE: "tokens" } });
+    expect(config.tls).toEqual({
+      certFile: path.resolve("n1.crt"),
+      keyFile: path.resolve("n1.key"),
+      caFile: path.resolve("ca.crt"),
+    });
+    expect(config.apiTokensFile).toBe(path.resolve("tokens"));
+    expect(peerUrls(config.peers, true).get(config.nodeId)).toBe("https://127.0.0.1:7101");
+    expect(failure({ flags: { ...BASE, tlsCert: "n1.crt", tlsKey: "n1.key" } })).toMatch(
+      /TLS needs --tls-cert, --tls-key, --tls-ca together .*missing --tls-ca/,
+    );
+  });
+
   it("passes on the node's own checks as configuration errors", () => {
     const flags = { ...BASE, heartbeatIntervalTicks: "30", electionTimeoutTicks: "20" };
     expect(failure({ flags })).toMatch(/heartbeatIntervalTicks must be below electionTimeoutTicks/);

@@ -1,5 +1,6 @@
 // Proves the WebSocket peer transport over real sockets on 127.0.0.1: one authenticated link per
-// pair carrying messages both ways, refusal of wrong, stale and replayed proofs, malformed and
+// pair carrying messages both ways, refusal of wrong, stale and replayed proofs and of a second
+// connection while a peer's link is live, malformed and
 // oversize frames closing only their link (and the dialer redialing), bounded send queues that
 // drop and count, reconnection after the accepting node restarts, and a clean close.
 import { spawn } from "node:child_process";
@@ -158,8 +159,10 @@ describe("authentication", () => {
   });
 
   it("stale and replayed proofs are refused", async () => {
-    const [, n2] = await cluster(["n1", "n2"]);
-    await allLinksUp(running);
+    // n1 is configured but never runs: a live link from it would refuse the raw dials (409).
+    const [n2] = await cluster(["n2", "n3"], {
+      n2: { extraPeers: new Map([["n1", "127.0.0.1:1"]]) },
+    });
     const stale = signedAs("n1", "n2", { timestampMs: Date.now() - 60_000 });
     expect(await rawDial(n2!.port, stale)).toEqual({ status: 401 });
     const fresh = signedAs("n1", "n2");
@@ -246,7 +249,7 @@ describe("bad frames", () => {
     expect(n2!.warnings.join("\n")).toMatch(/a message from n3 to n2/);
   });
 
-  it("an inbound frame over the limit closes the link; an outbound one is dropped", async () => {
+  it("an outbound frame over the limit is dropped and counted", async () => {
     const limits = { messageBytesMax: 1024 };
     const [n1, n2] = await cluster(["n1", "n2"], { n1: { limits }, n2: { limits } });
     await allLinksUp([n1!, n2!]);
@@ -263,15 +266,28 @@ describe("bad frames", () => {
     n1!.transport.send(big);
     expect(statsOf(n1!, "n2").dropped.oversize).toBe(1);
     expect(upCount(n1!, "n2")).toBe(true);
+  });
 
+  it("an inbound frame over the limit closes the link", async () => {
+    const limits = { messageBytesMax: 1024 };
+    const [n2] = await cluster(["n2", "n3"], {
+      n2: { limits, extraPeers: new Map([["n1", "127.0.0.1:1"]]) },
+    });
     const raw = await dialAs(n2!, "n1");
     const closing = closeCode(raw);
     raw.send(new Uint8Array(2048));
     expect(await closing).toBe(1009);
     await waitFor(() => statsOf(n2!, "n1").malformedFrames === 1, "n2 to count the oversize frame");
-    // The real n1 lost its link to the raw socket that replaced it, redials, and gets through.
+  });
+
+  it("a second connection for a peer whose link is live is refused 409, and logged", async () => {
+    const [n1, n2] = await cluster(["n1", "n2"]);
     await allLinksUp([n1!, n2!]);
+    await exchange([n1!, n2!], 1);
+    expect(await rawDial(n2!.port, signedAs("n1", "n2"))).toEqual({ status: 409 });
+    expect(n2!.warnings.join("\n")).toMatch(/n1 already has a live connection/);
     await exchange([n1!, n2!], 2);
+    expect(statsOf(n2!, "n1").connects).toBe(1);
   });
 });
 

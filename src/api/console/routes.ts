@@ -53,7 +53,7 @@ export async function consoleRoutes(
     onError: (error) => app.log.warn({ err: error }, "console tick failed"),
   });
   app.addHook("preClose", async () => hub.close());
-  app.get(EVENTS_URL, { schema: EVENTS_SCHEMA }, async (request, reply) => {
+  app.get(EVENTS_URL, { schema: EVENTS_SCHEMA, config: { scope: "read" } }, async (request, reply) => {
     const raw = reply.raw;
     const sink: StreamSink = {
       write: (chunk) => void raw.write(chunk),
@@ -105,9 +105,9 @@ function pageRoutes(app: FastifyInstance, assets: ConsoleAssets): void {
     }
     return reply.type(asset.contentType).header("cache-control", "no-cache").send(asset.body);
   };
-  app.get("/ui", { schema }, async (_request, reply) => serve("index.html", reply));
-  app.get("/ui/", { schema }, async (_request, reply) => serve("index.html", reply));
-  app.get<{ Params: { "*": string } }>("/ui/*", { schema }, async (request, reply) =>
+  app.get("/ui", { schema, config: { scope: "public" } }, async (_request, reply) => serve("index.html", reply));
+  app.get("/ui/", { schema, config: { scope: "public" } }, async (_request, reply) => serve("index.html", reply));
+  app.get<{ Params: { "*": string } }>("/ui/*", { schema, config: { scope: "public" } }, async (request, reply) =>
     serve(request.params["*"], reply),
   );
 }
