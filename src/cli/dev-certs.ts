@@ -14,9 +14,14 @@ import { isIP } from "node:net";
 import path from "node:path";
 import * as x509 from "@peculiar/x509";
 
-type CryptoKey = webcrypto.CryptoKey;
+// @peculiar/x509 types WebCrypto by the Web IDL names; @types/node's are a superset of the same
+// objects (e.g. newer key usages), so the two meet through these aliases at the library's edge.
+type KeyPair = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]["keys"];
+type CryptoKey = KeyPair["privateKey"];
 const crypto = webcrypto;
-x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+x509.cryptoProvider.set(
+  crypto as unknown as NonNullable<Parameters<typeof x509.X509CertificateGenerator.create>[1]>,
+);
 
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY_MS = 86_400_000;
@@ -37,7 +42,7 @@ export interface CertificateAuthority extends PemPair {
 
 /** Makes a fresh self-signed CA valid for `days` days. */
 export async function createCa(days: number, name = DEV_CA_NAME): Promise<CertificateAuthority> {
-  const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  const keys = await generateKeys();
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
     name,
@@ -69,13 +74,14 @@ export async function readCa(dir: string): Promise<CertificateAuthority> {
   const cert = await readFile(path.join(dir, "ca.crt"), "utf8");
   const key = await readFile(path.join(dir, "ca.key"), "utf8");
   const certificate = new x509.X509Certificate(cert);
-  const privateKey = await crypto.subtle.importKey(
+  const imported = await crypto.subtle.importKey(
     "pkcs8",
     x509.PemConverter.decodeFirst(key),
     ALGORITHM,
     true,
     ["sign"],
   );
+  const privateKey = imported as unknown as CryptoKey;
   return { certificate, privateKey, cert, key };
 }
 
@@ -89,7 +95,7 @@ export async function createNodeCertificate(
   nodeId: string,
   options: { readonly days: number; readonly extraHosts?: readonly string[] },
 ): Promise<PemPair> {
-  const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  const keys = await generateKeys();
   const hosts = [
     ...new Set([nodeId, "localhost", "127.0.0.1", "::1", ...(options.extraHosts ?? [])]),
   ];
@@ -109,7 +115,10 @@ export async function createNodeCertificate(
         x509.ExtendedKeyUsage.clientAuth,
       ]),
       new x509.SubjectAlternativeNameExtension(
-        hosts.map((host) => ({ type: isIP(host) === 0 ? "dns" : "ip", value: host })),
+        hosts.map((host) => ({
+          type: isIP(host) === 0 ? ("dns" as const) : ("ip" as const),
+          value: host,
+        })),
       ),
       await x509.AuthorityKeyIdentifierExtension.create(ca.certificate),
     ],
@@ -163,7 +172,10 @@ async function writeSecret(file: string, text: string): Promise<void> {
 }
 
 async function pemOfKey(key: CryptoKey): Promise<string> {
-  return x509.PemConverter.encode(await crypto.subtle.exportKey("pkcs8", key), "PRIVATE KEY");
+  return x509.PemConverter.encode(
+    await crypto.subtle.exportKey("pkcs8", key as unknown as webcrypto.CryptoKey),
+    "PRIVATE KEY",
+  );
 }
 
 function validity(days: number): { notBefore: Date; notAfter: Date } {
@@ -177,4 +189,10 @@ function serialNumber(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return Buffer.from(bytes).toString("hex");
+}
+
+/** A fresh ECDSA P-256 key pair, extractable (its private key is written as PEM). */
+async function generateKeys(): Promise<KeyPair> {
+  const keys = await crypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]);
+  return keys as unknown as KeyPair;
 }

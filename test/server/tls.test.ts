@@ -72,7 +72,11 @@ async function start(id: string): Promise<RunningServer> {
     },
     env: {},
   });
-  return startServer(config, { logger: loggerOf(id), onFatal: () => undefined });
+  return startServer(config, {
+    logger: loggerOf(id),
+    onFatal: () => undefined,
+    onCrash: () => undefined,
+  });
 }
 
 beforeAll(async () => {

@@ -58,7 +58,11 @@ beforeAll(async () => {
         electionTimeoutTicks: "10",
       };
       const logger = pino({ level: "info", base: { node: id }, mixin: traceMixin }, logStream);
-      return startServer(resolveServerConfig({ flags, env: {} }), { logger, onFatal: () => {} });
+      return startServer(resolveServerConfig({ flags, env: {} }), {
+        logger,
+        onFatal: () => {},
+        onCrash: () => {},
+      });
     }),
   );
   await waitFor("a leader", () => servers.some((s) => s.service.raftStatus().role === "Leader"));

@@ -21,9 +21,6 @@ import { PeerPoller } from "./peer-poller.js";
 /** The URL of the push stream. */
 export const EVENTS_URL = "/v1/events";
 
-/** The page's routes: they need no token (the page holds no data). */
-export const CONSOLE_PUBLIC_ROUTES: readonly string[] = ["/ui", "/ui/", "/ui/*"];
-
 /** Buckets of a partition map when the request names no number. */
 const BUCKETS_DEFAULT = 1_000;
 
