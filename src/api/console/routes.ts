@@ -50,24 +50,28 @@ export async function consoleRoutes(
     onError: (error) => app.log.warn({ err: error }, "console tick failed"),
   });
   app.addHook("preClose", async () => hub.close());
-  app.get(EVENTS_URL, { schema: EVENTS_SCHEMA, config: { scope: "read" } }, async (request, reply) => {
-    const raw = reply.raw;
-    const sink: StreamSink = {
-      write: (chunk) => void raw.write(chunk),
-      bufferedBytes: () => raw.writableLength,
-      end: () => raw.end(),
-    };
-    const detach = hub.attach(sink);
-    if (detach === null) {
-      throw new CoordinatorError(
-        "console_clients_full",
-        "this node serves its maximum of console streams; try another member",
-      );
-    }
-    openStream(reply);
-    raw.once("close", detach);
-    request.log.debug("console stream opened");
-  });
+  app.get(
+    EVENTS_URL,
+    { schema: EVENTS_SCHEMA, config: { scope: "read" } },
+    async (request, reply) => {
+      const raw = reply.raw;
+      const sink: StreamSink = {
+        write: (chunk) => void raw.write(chunk),
+        bufferedBytes: () => raw.writableLength,
+        end: () => raw.end(),
+      };
+      const detach = hub.attach(sink);
+      if (detach === null) {
+        throw new CoordinatorError(
+          "console_clients_full",
+          "this node serves its maximum of console streams; try another member",
+        );
+      }
+      openStream(reply);
+      raw.once("close", detach);
+      request.log.debug("console stream opened");
+    },
+  );
   addRoute(app, api, ROUTES.planBuckets, async ({ params: { planId }, query }) =>
     readFound(service, query.consistency, `plan ${planId}`, (state) =>
       partitionBuckets(state, planId, query.buckets ?? BUCKETS_DEFAULT),
@@ -102,10 +106,16 @@ function pageRoutes(app: FastifyInstance, assets: ConsoleAssets): void {
     }
     return reply.type(asset.contentType).header("cache-control", "no-cache").send(asset.body);
   };
-  app.get("/ui", { schema, config: { scope: "public" } }, async (_request, reply) => serve("index.html", reply));
-  app.get("/ui/", { schema, config: { scope: "public" } }, async (_request, reply) => serve("index.html", reply));
-  app.get<{ Params: { "*": string } }>("/ui/*", { schema, config: { scope: "public" } }, async (request, reply) =>
-    serve(request.params["*"], reply),
+  app.get("/ui", { schema, config: { scope: "public" } }, async (_request, reply) =>
+    serve("index.html", reply),
+  );
+  app.get("/ui/", { schema, config: { scope: "public" } }, async (_request, reply) =>
+    serve("index.html", reply),
+  );
+  app.get<{ Params: { "*": string } }>(
+    "/ui/*",
+    { schema, config: { scope: "public" } },
+    async (request, reply) => serve(request.params["*"], reply),
   );
 }
 
