@@ -11,10 +11,12 @@
  * sent again with the SAME session (exactly-once: a batch applied before the failure answers
  * with its remembered results), for as long as the worker can prove its lease.
  */
+import { trace, type Link } from "@opentelemetry/api";
 import { CoordinatorError } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
 import type { BodyOf } from "../protocol/index.js";
 import type { ROUTES } from "../protocol/index.js";
+import { inSpan, tracingActive } from "../tracing/api.js";
 import type { TimerHandle, WorkerClock } from "./clock.js";
 import type { ClientSession } from "./sequencer.js";
 import type { WorkerClient } from "./worker-client.js";
@@ -39,6 +41,8 @@ export interface CompletionBatcherDeps {
 
 interface Waiter {
   readonly item: CompletionItem;
+  /** The span that asked for this completion, linked from the batch's span (when tracing). */
+  readonly link: Link | null;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -58,7 +62,9 @@ export class CompletionBatcher {
    */
   complete(item: CompletionItem): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ item, resolve, reject });
+      const active = trace.getActiveSpan();
+      const link = active === undefined ? null : { context: active.spanContext() };
+      this.waiting.push({ item, link, resolve, reject });
       this.schedule();
     });
   }
@@ -78,11 +84,22 @@ export class CompletionBatcher {
     const batch = this.waiting.splice(0, this.deps.batchMax);
     if (batch.length === 0) return;
     this.inFlight = true;
-    void this.send(batch).finally(() => {
+    void this.traced(batch).finally(() => {
       this.inFlight = false;
       // What gathered while the batch was out has waited long enough.
       if (this.waiting.length > 0) this.flush();
     });
+  }
+
+  /**
+   * {@link send} inside a span `complete batch` linked to every completion it carries, as the
+   * node's group commit links its proposals (docs/OBSERVABILITY.md); plain when not tracing.
+   */
+  private traced(batch: readonly Waiter[]): Promise<void> {
+    if (!tracingActive()) return this.send(batch);
+    const links = batch.flatMap((w) => (w.link === null ? [] : [w.link]));
+    const attributes = { "elk.batch.size": batch.length };
+    return inSpan("complete batch", { links, attributes }, () => this.send(batch));
   }
 
   private async send(batch: readonly Waiter[]): Promise<void> {

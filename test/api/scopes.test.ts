@@ -61,7 +61,7 @@ function documentedScopes(): Map<string, string> {
   const block = /<!-- scopes:begin -->([\s\S]*?)<!-- scopes:end -->/.exec(doc)?.[1] ?? "";
   const rows = new Map<string, string>();
   for (const [, method, url, scope] of block.matchAll(
-    /^\| `(GET|POST|DELETE)` +\| `([^`]+)` +\| `(\w+)` +\|$/gm,
+    /^\| `(GET|POST|DELETE|OPTIONS)` +\| `([^`]+)` +\| `(\w+)` +\|$/gm,
   )) {
     rows.set(`${method} ${url}`, scope!);
   }

@@ -48,10 +48,10 @@ describe("node --processor", () => {
       // Its metrics join the node's registry, on the node's /metrics.
       const metrics = await (await fetch(`${cluster.endpoints[0]}/metrics`)).text();
       expect(metrics).toMatch(
-        /^elk_coordinator_node_tasks_processed_total\{worker_id="n1-worker-\d+"\} 10$/m,
+        /^elk_coordinator_node_tasks_processed_total\{namespace="[^"]*",worker_id="n1-worker-\d+"\} 10$/m,
       );
       expect(metrics).toMatch(
-        /^elk_coordinator_node_task_window_size\{worker_id="n1-worker-\d+"\} 2$/m,
+        /^elk_coordinator_node_task_window_size\{namespace="[^"]*",worker_id="n1-worker-\d+"\} 2$/m,
       );
       expect(metrics).toMatch(/^elk_coordinator_is_leader\{node_id="n1"\} 1$/m);
     } finally {

@@ -178,7 +178,11 @@ describe("RaftLog preconditions, each refused with a message naming the position
   it("maybeAppend appends only from the first conflict, so matching committed entries stay", () => {
     const log = logOf([1, 1, 1], 2);
     const outcome = log.maybeAppend(1, 1, entriesOf([2, 1], [3, 2], [4, 2]));
-    expect(outcome).toEqual({ kind: "appended", lastNewIndex: 4 });
+    expect(outcome.kind).toBe("appended");
+    if (outcome.kind !== "appended") return;
+    expect(outcome.lastNewIndex).toBe(4);
+    // Only the entries from the first conflict on are new to the log (the matching 2/1 is not).
+    expect(outcome.fresh.map((e) => `${e.index}/${e.term}`)).toEqual(["3/2", "4/2"]);
     expect(positions(log)).toEqual(["1/1", "2/1", "3/2", "4/2"]);
   });
 

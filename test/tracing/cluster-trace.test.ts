@@ -196,29 +196,34 @@ describe("a worker's partition", () => {
     const names = new Set(trace.map((s) => s.name));
     for (const name of [
       "propose AcquirePartitions",
-      "propose CompletePartition",
+      "complete batch",
+      "propose CompletePartitions",
       "raft.persist",
       "raft.commit",
       "raft.apply",
     ]) {
       expect(names, name).toContain(name);
     }
+    // Completions go out in batches: the batch's span links the completion that asked for it.
+    const batch = only(
+      trace.filter((s) => s.name === "complete batch"),
+      "complete batch",
+    );
+    expect(batch.links.map((l) => l.context.spanId)).toContain(complete.spanContext().spanId);
     // The worker's call carries its traceparent: the node's request span is the call's child,
     // and the proposal it makes is the request's child.
     const call = only(
-      trace.filter(
-        (s) => s.kind === SpanKind.CLIENT && parentOf(s) === complete.spanContext().spanId,
-      ),
+      trace.filter((s) => s.kind === SpanKind.CLIENT && parentOf(s) === batch.spanContext().spanId),
       "the complete call",
     );
     const served = only(
       trace.filter((s) => s.kind === SpanKind.SERVER && parentOf(s) === call.spanContext().spanId),
       "the node's request",
     );
-    expect(served.attributes["http.route"]).toBe("/v1/partitions/:planId/:partitionId/complete");
+    expect(served.attributes["http.route"]).toBe("/v1/workers/:workerId/complete");
     const proposal = only(
-      trace.filter((s) => s.name === "propose CompletePartition"),
-      "propose CompletePartition",
+      trace.filter((s) => s.name === "propose CompletePartitions"),
+      "propose CompletePartitions",
     );
     expect(parentOf(proposal)).toBe(served.spanContext().spanId);
     const processing = logLines.find((line) => line["msg"] === "processing");
