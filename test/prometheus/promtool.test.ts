@@ -1,6 +1,6 @@
 // Proves the Prometheus files are valid for the real tool: prometheus.yml passes `promtool
-// check config`, alerts.yml passes `promtool check rules` and holds every rule the README lists
-// for with for:, severity, summary and description, and `promtool test rules` shows each alert
+// check config`, alerts.yml passes `promtool check rules` and holds every rule the README lists,
+// each with for:, severity, summary and description, and `promtool test rules` shows each alert
 // firing on a synthetic series.
 import { readFileSync } from "node:fs";
 import path from "node:path";
