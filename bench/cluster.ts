@@ -1,6 +1,6 @@
 // Benchmark: a local three-node cluster of real processes (startDevCluster, default timings,
 // fsync on), driven over HTTP with keep-alive (the typed client over undici, straight to the
-// leader). Figures (issue 4 "Performance"):
+// leader). Figures:
 // - seqP50Ms / seqP99Ms: one Heartbeat at a time (3,000 after a warm-up);
 // - c64PerSec: Heartbeats/s with 64 concurrent clients;
 // - grantsPerSec: partitions granted per second of wall time while 64 workers fill their windows

@@ -1,11 +1,11 @@
-// The Redis mirror under load (issue 8): three in-process nodes (the node tests' harness: real
-// LevelDB with fsync, in-memory network, 10 ms ticks) with a RedisMirror each and a real
-// redis-server, all on this machine's cores. 64 worker loops drive acquire → progress → complete
-// through the leader, paced to TARGET_PER_SEC commands/s for LOAD_MS, on a plan of 20,000
-// partitions. Measures the mirror's lag: per commit, ms from the apply of the oldest entry it
-// made visible to Redis's reply; every 10 ms, applied − mirrored index (entries).
-// Last line: {"commandsPerSec", "lagMsP50", "lagMsP99", "lagMsMax", "lagEntriesP50",
-// "lagEntriesP99", "lagEntriesMax", "flushes", "entriesPerFlush", "resyncs", "errors", "converged"}.
+// The Redis mirror under load (docs/REDIS-MIRROR.md): three in-process nodes (the node tests'
+// harness: real LevelDB with fsync, in-memory network, 10 ms ticks) with a RedisMirror each and a
+// real redis-server, all on this machine's cores. 64 worker loops drive acquire → progress →
+// complete through the leader, paced to TARGET_PER_SEC commands/s for LOAD_MS, on a plan of 20,000
+// partitions. Measures the mirror's lag: per commit, ms from the apply of the oldest entry it made
+// visible to Redis's reply; every 10 ms, applied − mirrored index (entries). Last line:
+// {"commandsPerSec", "lagMsP50", "lagMsP99", "lagMsMax", "lagEntriesP50", "lagEntriesP99",
+// "lagEntriesMax", "flushes", "entriesPerFlush", "resyncs", "errors", "converged"}.
 import { performance } from "node:perf_hooks";
 import { mirrorConfig } from "../src/mirror/config.js";
 import { RedisMirror } from "../src/mirror/redis-mirror.js";

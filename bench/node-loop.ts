@@ -1,4 +1,4 @@
-// The coordinator node's Ready loop without HTTP (issue 4): three nodes in ONE process (so they
+// The coordinator node's Ready loop without HTTP: three nodes in ONE process (so they
 // share its cores), an in-memory network through the real wire codec, real LevelDB stores with
 // fsync, the test harness's timings (10 ms ticks, 200–400 ms elections). Measures sequential proposal latency on the
 // leader, throughput with 64 proposals in flight, and group commit (proposals per fsync).

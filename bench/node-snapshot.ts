@@ -1,4 +1,4 @@
-// What a snapshot of a 1,000,000-partition plan costs the node's Ready loop (issue 4): how long
+// What a snapshot of a 1,000,000-partition plan costs the node's Ready loop: how long
 // the loop stalls (encoding the state and handing it to MemoryStorage, which must see one
 // consistent state), how long until it is durable (LevelDB, synced, in 1 MiB chunks, plus the
 // compaction), how long a Ready's persist issued meanwhile waits behind it in the store, and how

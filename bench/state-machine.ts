@@ -1,4 +1,4 @@
-// The state machine's figures (issue 3): apply throughput of an acquire/heartbeat/complete mix,
+// The state machine's figures: apply throughput of an acquire/heartbeat/complete mix,
 // and a 1,000,000-partition plan's CreatePlan time, snapshot encode and restore times, and heap.
 // Last line: {"applyPerSec", "applyWithCodecPerSec", "createPlan1MMs", "snapshot1MMs",
 // "restore1MMs", "heapBytesPerPartition", "snapshot1MBytes"}. `applyPerSec` applies decoded

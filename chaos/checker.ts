@@ -1,5 +1,5 @@
 /**
- * The verdict of a chaos run (issue 7, DESIGN.md §11.3), from what was gathered after healing
+ * The verdict of a chaos run (README "Chaos"), from what was gathered after healing
  * and waiting for completion: every acknowledged plan exists and completed; every id of every
  * plan was accepted exactly once by the fencing store under its partition's final fencing
  * token; no write was accepted with a token below one already seen; the plan's gap list is empty

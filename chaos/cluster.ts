@@ -1,5 +1,5 @@
 /**
- * The processes of a chaos run (issue 7): N coordinator nodes and M workers, each an OS process
+ * The processes of a chaos run: N coordinator nodes and M workers, each an OS process
  * started from this repository's CLI (the dev cluster's {@link cliInvocation} and
  * {@link ChildProcessNode}), with fresh data directories under the run's directory and their
  * logs next to them. Every peer link runs through a {@link PeerProxy} owned here: node i's
@@ -22,7 +22,7 @@ import { BREAK_FENCING_ENV } from "./broken-switch.js";
 import { RESOURCE_URL_ENV } from "./processor.js";
 import { LinkTable, PeerProxy } from "./proxy.js";
 
-/** The node timings of a chaos run: §9 defaults, with snapshots often enough to ship some. */
+/** The node timings of a chaos run: the defaults, with snapshots often enough to ship some. */
 export const CHAOS_NODE_TIMINGS: Partial<NodeTimings> = {
   snapshotEveryEntries: 400,
   snapshotLogTailEntries: 100,

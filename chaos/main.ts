@@ -1,9 +1,9 @@
 /**
- * `npm run chaos -- --seed S --duration 60 [--nodes 5] [--workers 4]`: one chaos run (issue 7)
- * with a human summary and, as the last line, the JSON verdict. Exit 0 when every property
- * held, 1 when one was violated (the summary names it, the seed and the artifacts directory),
- * 2 for a wrong option, 130 when interrupted. Ctrl-C (or the run's own watchdog) aborts the run
- * and every process it started is killed by PID before exiting.
+ * `npm run chaos -- --seed S --duration 60 [--nodes 5] [--workers 4]`: one chaos run (README
+ * "Chaos") with a human summary and, as the last line, the JSON verdict. Exit 0 when every property
+ * held, 1 when one was violated (the summary names it, the seed and the artifacts directory), 2 for
+ * a wrong option, 130 when interrupted. Ctrl-C (or the run's own watchdog) aborts the run and every
+ * process it started is killed by PID before exiting.
  */
 import { randomInt } from "node:crypto";
 import { Command, InvalidArgumentError, Option } from "commander";

@@ -1,5 +1,5 @@
 /**
- * The nemesis schedule of a chaos run, drawn from its seed alone (issue 7): the same seed,
+ * The nemesis schedule of a chaos run, drawn from its seed alone: the same seed,
  * duration and cluster shape give the same list of faults, each with its time, duration and
  * targets, printed at the start of the run so a failure can be replayed. Targets that depend on
  * the moment ("the leader", "follower #k") are resolved when the fault is struck.

@@ -1,5 +1,5 @@
 /**
- * The sequential model of ONE partition as the API shows it (DESIGN.md §5 "Fencing"), for the
+ * The sequential model of ONE partition as the API shows it (docs/state-machine.md), for the
  * linearizability checker: a partition is pending, held by one worker under a fencing token, or
  * completed. Acquire grants a pending partition with a token above every earlier one; complete
  * and release succeed only for the holder with the current token; a read shows the state exactly.

@@ -1,5 +1,5 @@
 /**
- * The per-link TCP proxies of a chaos run (issue 7). Node A reaches node B only through the
+ * The per-link TCP proxies of a chaos run. Node A reaches node B only through the
  * proxy "A→B" (A's `--peers` names the proxy's port for B), so the harness controls every
  * directed link: the bytes A sends to B pass the link A→B, B's answers on the same connection
  * pass B→A. Peer links are WebSockets over ONE TCP connection per pair, so the proxy reads the

@@ -1,12 +1,12 @@
 /**
  * The report of a chaos run: a human summary, then — as the LAST line — one JSON object with the
- * figures issue 7 lists (`{"ok":true,"seed":…,…,"failoverMsMax":…}`). On failure the summary
+ * figures README "Chaos" lists (`{"ok":true,"seed":…,…,"failoverMsMax":…}`). On failure the summary
  * names the seed, every violated property and the artifacts directory.
  */
 import type { CheckResult } from "./checker.js";
 import type { NemesisTally } from "./nemesis.js";
 
-/** The last line, field by field, in issue 7's order. */
+/** The last line, field by field, in a fixed order. */
 export interface ChaosVerdict {
   readonly ok: boolean;
   readonly seed: number;

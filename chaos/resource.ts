@@ -1,5 +1,5 @@
 /**
- * The downstream resource of a chaos run (issue 7, DESIGN.md §11): a fencing store owned by the
+ * The downstream resource of a chaos run (README "Chaos"): a fencing store owned by the
  * harness, served over HTTP on 127.0.0.1. The workers' processor (./processor.ts) writes every
  * batch of rows it processes here with the partition's fencing token; the store accepts a write
  * only if its token is ≥ the highest token it has seen for that partition (the pattern of

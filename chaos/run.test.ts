@@ -1,4 +1,4 @@
-// Proves the chaos suite end to end with real node and worker processes (issue 7 "In CI"): a
+// Proves the chaos suite end to end with real node and worker processes (README "Chaos"): a
 // 60 s run with a fixed seed passes every property; a 30 s run with a random seed (printed, to
 // replay with `npm run chaos -- --seed S`) passes too; and the deliberately broken build
 // (ELK_CHAOS_BREAK_FENCING: the store's fence off, the processor deaf to lease loss) is caught:

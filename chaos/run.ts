@@ -1,9 +1,9 @@
 /**
- * One chaos run, start to verdict (issue 7): start the fencing store, the cluster (nodes behind
- * per-link proxies, workers) and the status sampler; run the nemesis schedule, the plan
- * workload and the linearizability probe side by side for the run's duration; heal; wait for
- * every acknowledged plan to complete; gather the final state; check; report. Every wait is
- * bounded; whatever happens (failure, Ctrl-C), every process started here is killed by PID.
+ * One chaos run, start to verdict (README "Chaos"): start the fencing store, the cluster (nodes
+ * behind per-link proxies, workers) and the status sampler; run the nemesis schedule, the plan
+ * workload and the linearizability probe side by side for the run's duration; heal; wait for every
+ * acknowledged plan to complete; gather the final state; check; report. Every wait is bounded;
+ * whatever happens (failure, Ctrl-C), every process started here is killed by PID.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";

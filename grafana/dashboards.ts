@@ -1,5 +1,5 @@
 /**
- * The three Grafana dashboards of elk-coordinator (issue 6), as data: cluster overview, plans
+ * The three Grafana dashboards of elk-coordinator, as data: cluster overview, plans
  * and partitions, workers. `grafana/generate.ts` writes them as JSON to grafana/dashboards/
  * (committed; a test checks the files equal this output), and the end-to-end test evaluates
  * every panel's PromQL against a real Prometheus scraping a live cluster.

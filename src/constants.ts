@@ -1,12 +1,12 @@
 /**
  * Every default and limit of elk-coordinator, named with its unit last (TIGER_STYLE: `…Ms`,
- * `…Ticks`, `…Bytes`, `…Max`). DESIGN.md §9 lists the defaults; everything is configurable at
- * run time, these are the values used when nothing is said. Relationships between limits are
+ * `…Ticks`, `…Bytes`, `…Max`). Everything is configurable at run time;
+ * these are the values used when nothing is said. Relationships between limits are
  * asserted once, when this module loads.
  */
 import { assert } from "./util/assert.js";
 
-// ── Raft timing (DESIGN.md §9) ─────────────────────────────────────────────────────────────
+// ── Raft timing ────────────────────────────────────────────────────────────────────────────
 /** Wall-clock length of one Raft tick. */
 export const tickIntervalMs = 50;
 /** A leader sends heartbeats every this many ticks. */
@@ -107,7 +107,7 @@ export const leadershipTransferTimeoutMs = 4 * electionTimeoutTicks * tickInterv
 /** On a graceful stop, in-flight proposals and reads get this long to be answered. */
 export const nodeStopDrainTimeoutMs = 2_000;
 
-// ── Workers, leases, partitions (DESIGN.md §9) ─────────────────────────────────────────────
+// ── Workers, leases, partitions ────────────────────────────────────────────────────────────
 export const workerHeartbeatIntervalMs = 2_000;
 export const workerLeaseTtlMs = 10_000;
 export const partitionLeaseTtlMs = 60_000;
@@ -133,7 +133,7 @@ export const errorMessageBytesMax = 4 * 1024;
 /** Client sessions remembered for de-duplication (client id → last sequence and result). */
 export const clientSessionsMax = 100_000;
 
-// ── State machine bounds (issue 3: every field a command carries is bounded) ─────────────
+// ── State machine bounds (every field a command carries is bounded) ────────────────────────
 /** Bytes of a client-chosen id (plan, worker, namespace, client session): `[A-Za-z0-9._-]{1,64}`. */
 export const idBytesMax = 64;
 /** Partitions a single worker may hold at once (its task window) at the most. */
@@ -171,14 +171,14 @@ export const planOptionsDepthMax = 32;
 export const queryPageRowsMax = 1_000;
 export const queryPageRowsDefault = 100;
 
-// ── Circuit breaker (the seed's semantics, DESIGN.md §9) ───────────────────────────────────
+// ── Circuit breaker (the seed's semantics) ─────────────────────────────────────────────────
 export const breakerConsecutiveFailuresMax = 3;
 export const breakerWindowFailuresMax = 5;
 export const breakerWindowMs = 5 * 60_000;
 export const breakerOpenMs = 30_000;
 export const breakerHalfOpenProbesMax = 2;
 
-// ── Worker SDK (src/worker) ────────────────────────────────────────────────────────────
+// ── Worker SDK (src/worker) ────────────────────────────────────────────────────────────────
 /**
  * A worker trusts its lease only until this long before `leaseTtlMs` has passed since the start
  * of its last acknowledged renewal (heartbeat or acquire): room for clock skew between the
@@ -249,7 +249,7 @@ export const progressSampleSpacingMs = 1_000;
 /** Plans the progress sampler remembers; beyond it the least recently read is forgotten. */
 export const progressSampledPlansMax = 1_000;
 
-// ── HTTP client (src/worker/client.ts) ────────────────────────────────────────────────────
+// ── HTTP client (src/worker/client.ts) ─────────────────────────────────────────────────────
 /** One attempt of a request gets this long (plus any long-poll wait it asked for). */
 export const clientRequestTimeoutMs = 10_000;
 /** A request is retried (retryable errors, other endpoints) until this much time has passed. */
@@ -260,7 +260,7 @@ export const clientRetryDelayMsMax = 1_000;
 /** Keep-alive connections the client opens to one endpoint at the most. */
 export const clientConnectionsPerEndpoint = 32;
 
-// ── Redis mirror (src/mirror, issue 8) ────────────────────────────────────────────────────
+// ── Redis mirror (src/mirror) ──────────────────────────────────────────────────────────────
 /** Key prefix of the mirror when none is configured (`--redis-prefix`). */
 export const mirrorKeyPrefixDefault = "elk:";
 /** After the first change, the mirror waits this long to gather more into one flush. */
@@ -287,7 +287,7 @@ export const mirrorCompletedTtlSecondsMax = 365 * 24 * 3_600;
 /** Apply-time samples kept to measure the mirror's lag in ms (coarsened when full). */
 export const mirrorLagSamplesMax = 10_000;
 
-// ── Console (/ui and the /v1/events push stream, docs/API.md "Console") ──────────────────
+// ── Console (/ui and the /v1/events push stream, docs/API.md "Console") ────────────────────
 /** The push stream sends at most one update per client per tick: changes between ticks coalesce. */
 export const consoleTickMs = 250;
 /** Open /v1/events streams per node; one more is refused with 503 console_clients_full. */
@@ -316,7 +316,7 @@ export const consoleRateWindowMs = 10_000;
 /** Buckets of a partition map (GET /v1/plans/:planId/buckets) at most. */
 export const partitionBucketsMax = 10_000;
 
-// ── Metrics (src/metrics, issue 6) ────────────────────────────────────────────────────────
+// ── Metrics (src/metrics) ──────────────────────────────────────────────────────────────────
 /**
  * Plans that get their own `plan` label value in the leader's per-plan metrics (active plans
  * first, then the newest); every other plan is summed under `plan="other"`, so the label stays

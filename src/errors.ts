@@ -1,5 +1,5 @@
 /**
- * The one catalogue of error codes (STYLE.md §10, after fastify's `lib/errors.js`).
+ * The one catalogue of error codes (after fastify's `lib/errors.js`).
  *
  * Every error the system reports to a caller carries a stable `code` from this list. The HTTP API
  * turns it into an RFC 9457 `application/problem+json` body with that `code`; `docs/ERRORS.md`

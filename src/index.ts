@@ -1,7 +1,7 @@
 /**
  * The public library API of elk-coordinator (the package root): the worker SDK — processors,
  * planners, `createWorker` and its events — and the typed cluster client, with the error
- * catalogue their callers handle. DESIGN.md §7 and README "Worker SDK" show them in use.
+ * catalogue their callers handle. README "Worker SDK" shows them in use.
  */
 export { createWorker } from "./worker/worker.js";
 export type {

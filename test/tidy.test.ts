@@ -1,5 +1,5 @@
-// Proves the tree keeps its shape: imports follow DESIGN.md §2, the deterministic core stays
-// pure, and docs/ERRORS.md documents exactly the codes of src/errors.ts.
+// Proves the tree keeps its shape: imports follow docs/ARCHITECTURE.md §2, the deterministic core
+// stays pure, and docs/ERRORS.md documents exactly the codes of src/errors.ts.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,7 +9,7 @@ import { importsOf, resolveFrom, root, sourceFiles } from "./source-graph.js";
 
 const files = sourceFiles(path.join(root, "src"));
 
-describe("module boundaries (DESIGN.md §2)", () => {
+describe("module boundaries (docs/ARCHITECTURE.md §2)", () => {
   it("every module under src/ is in the boundary table", () => {
     const modules = new Set(files.map((f) => moduleOf(f)));
     const unknown = [...modules].filter((m) => m === undefined || !(m in BOUNDARIES));
@@ -26,7 +26,7 @@ describe("module boundaries (DESIGN.md §2)", () => {
     expect(violations).toEqual([]);
   });
 
-  it("the rule rejects the arrows DESIGN.md forbids", () => {
+  it("the rule rejects the arrows docs/ARCHITECTURE.md §2 forbids", () => {
     const resolveFromRaft = (s: string) => path.posix.join("src/raft", s);
     expect(boundaryViolation("src/raft/raw-node.ts", "node:fs", resolveFromRaft)).toMatch(
       /Node built-ins/,

@@ -1,4 +1,4 @@
-// The import directions of DESIGN.md §2, as one table read by the ESLint rule
+// The import directions of docs/ARCHITECTURE.md §2, as one table read by the ESLint rule
 // (tools/eslint-boundaries.js) and by the tidy test (test/tidy.test.ts).
 //
 // A module is a folder under src/ (or a top-level file: constants.ts, errors.ts, index.ts).
@@ -204,7 +204,7 @@ export function boundaryViolation(fromFile, specifier, resolveRelative) {
     const target = moduleOf(resolveRelative(specifier));
     if (target === undefined) return `src/${from} may not import from outside src/ (${specifier})`;
     if (target === from || rule.modules.includes(target)) return undefined;
-    return `src/${from} may not import src/${target} (DESIGN.md §2)`;
+    return `src/${from} may not import src/${target} (docs/ARCHITECTURE.md §2)`;
   }
   const pkg = packageOf(specifier);
   if (rule.packages === "*" || rule.packages.includes(pkg)) return undefined;

@@ -13,7 +13,7 @@ function repoRelative(file) {
 const moduleBoundaries = {
   meta: {
     type: "problem",
-    docs: { description: "Imports must follow the directions of DESIGN.md §2" },
+    docs: { description: "Imports must follow the directions of docs/ARCHITECTURE.md §2" },
     schema: [],
   },
   create(context) {

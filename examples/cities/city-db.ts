@@ -3,7 +3,7 @@
  * workers enrich, and the two audit tables that make double processing and stale writes
  * DETECTABLE after the fact.
  *
- * Fencing at the resource (DESIGN.md §5 "Fencing"; Kleppmann, "How to do distributed locking",
+ * Fencing at the resource (docs/state-machine.md; Kleppmann, "How to do distributed locking",
  * 2016): every grant of a partition carries a fencing token that strictly increases. A holder
  * first CLAIMS its partition's rows — `fence = token` where the fence is not higher — and learns
  * in the same transaction where earlier holders stopped (processed rows form a prefix of the

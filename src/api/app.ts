@@ -1,9 +1,9 @@
 /**
- * `buildApp(deps)`: the HTTP API of one node as a fastify instance that never listens (STYLE.md
- * §11: the caller listens, tests use `inject`). JSON over HTTP/1.1 with TypeBox schemas on every
- * part of every route, errors as problem+json, an OpenAPI document, one plugin per route group,
- * writes forwarded to the leader, the optional API token, and a per-request callback for the
- * HTTP RED metrics (DESIGN.md §6, issue 4).
+ * `buildApp(deps)`: the HTTP API of one node as a fastify instance that never listens
+ * (after fastify's testing guide: the caller listens, tests use `inject`). JSON over HTTP/1.1 with
+ * TypeBox schemas on every part of every route, errors as problem+json, an OpenAPI document, one
+ * plugin per route group, writes forwarded to the leader, the optional API token, and a per-request
+ * callback for the HTTP RED metrics (docs/API.md).
  */
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
@@ -45,7 +45,7 @@ import { strictValidatorCompiler } from "./validator.js";
 import { traceRequests } from "./trace-hooks.js";
 import { tracingActive } from "../tracing/api.js";
 
-/** One served request, for the HTTP RED metrics (issue 6 counts them). */
+/** One served request, for the HTTP RED metrics (src/metrics counts them). */
 export interface RequestSample {
   /** The route pattern (`/v1/plans/:planId`), or "unmatched". */
   readonly route: string;
@@ -237,7 +237,7 @@ const OPENAPI = {
       title: "elk-coordinator",
       version: "1",
       description:
-        "The HTTP API of an elk-coordinator node (DESIGN.md §6). Any node answers; writes sent to a " +
+        "The HTTP API of an elk-coordinator node. Any node answers; writes sent to a " +
         "follower are forwarded to the leader. Reads are linearizable unless ?consistency=stale. " +
         "Errors are application/problem+json with a stable `code` (docs/ERRORS.md). Exactly-once " +
         "writes: Idempotency-Key, or X-Elk-Client-Id with X-Elk-Client-Seq. Membership changes " +

@@ -1,5 +1,5 @@
 /**
- * The HTTP API of a node (DESIGN.md §6): `buildApp(deps)` and what it is built from.
+ * The HTTP API of a node (docs/API.md): `buildApp(deps)` and what it is built from.
  */
 export { buildApp } from "./app.js";
 export type { AppDeps, RequestSample } from "./app.js";

@@ -1,11 +1,11 @@
 /**
- * The long-poll acquire (issue 4): when nothing is grantable, wait — for the applied state to
- * change, or for a partition's retry backoff to end — before proposing, up to
- * min(waitMs, constants.acquireWaitMsMax). Each wake-up first makes a cheap stale local check
- * (`grantableAtMs`), so a request proposes exactly ONE AcquirePartitions: at once when something
- * is grantable (or the state machine must give a rejection), else when something becomes
- * grantable, else at the deadline (which still renews the lease). Waiting workers therefore
- * never turn applies into a storm of empty proposals, and the client's session seq is used once.
+ * The long-poll acquire (docs/API.md "Workers"): when nothing is grantable, wait — for the applied
+ * state to change, or for a partition's retry backoff to end — before proposing, up to min(waitMs,
+ * constants.acquireWaitMsMax). Each wake-up first makes a cheap stale local check
+ * (`grantableAtMs`), so a request proposes exactly ONE AcquirePartitions: at once when something is
+ * grantable (or the state machine must give a rejection), else when something becomes grantable,
+ * else at the deadline (which still renews the lease). Waiting workers therefore never turn applies
+ * into a storm of empty proposals, and the client's session seq is used once.
  */
 import { acquireWaitMsMax } from "../constants.js";
 import { CoordinatorError } from "../errors.js";

@@ -1,5 +1,5 @@
 /**
- * Exactly-once writes over HTTP (DESIGN.md §6; Raft thesis §6.3 client sessions): the
+ * Exactly-once writes over HTTP (docs/API.md; Raft thesis §6.3 client sessions): the
  * `Idempotency-Key` header, or the `X-Elk-Client-Id`/`X-Elk-Client-Seq` pair, become the
  * (clientId, seq) of the proposal, which the state machine de-duplicates.
  *

@@ -1,5 +1,5 @@
 /**
- * What every listing command shares (DESIGN.md §6 pages): `--status` limited to the values the
+ * What every listing command shares (docs/API.md pages): `--status` limited to the values the
  * protocol allows, `--limit`, `--cursor`, the query fields they make, and the hint printed under
  * a page that has more.
  */

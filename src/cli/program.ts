@@ -1,5 +1,6 @@
 /**
- * The `elk-coordinator` command line (issue 4 "CLI"): `node` and `dev` run coordinators; `plan`,
+ * The `elk-coordinator` command line (README "Running a cluster"): `node` and `dev` run
+ * coordinators; `plan`,
  * `partitions`, `workers` and `status` talk to a running cluster. {@link runCli} maps every
  * outcome to an exit code (exit-codes.ts) and prints errors as `error [code]: detail`.
  */

@@ -1,5 +1,5 @@
 /**
- * The leader's view of what happens to partitions (issue 6): the seed's assignment counter and
+ * The leader's view of what happens to partitions: the seed's assignment counter and
  * assignment latency, completions, failures, lease expiries, preemptions and fenced (stale
  * token) rejections, from the node's `applied` and `proposal` events; plus proposals by command
  * and result with their latency.

@@ -1,5 +1,5 @@
 /**
- * The leader's cluster gauges (issue 6; the seed's `partitions_total` and
+ * The leader's cluster gauges (the seed's `partitions_total` and
  * `active_workers_count`, plans and workers by status, and per plan its partitions by status,
  * processed items, progress and uncovered ids), every series labelled with its bounded
  * `namespace` (./cluster-summary.ts), computed AT SCRAPE TIME from the applied state

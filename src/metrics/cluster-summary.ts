@@ -1,6 +1,6 @@
 /**
  * What the leader's cluster gauges show, computed from the applied state with the state
- * machine's pure queries (issue 6): per namespace its partitions and live workers (the seed's
+ * machine's pure queries: per namespace its partitions and live workers (the seed's
  * `partitions_total` and `active_workers_count`), plans by status and workers by status, and per
  * plan its partitions by status, processed items, progress and the ids not yet covered by a
  * completed partition.

@@ -1,5 +1,5 @@
 /**
- * The HTTP RED metrics of a node's API (issue 6): requests by method, route and status, and
+ * The HTTP RED metrics of a node's API: requests by method, route and status, and
  * their duration, fed by the API's per-request callback (`onRequestDone` of src/api/app.ts).
  * The route is fastify's route PATTERN (`/v1/plans/:planId`), or "unmatched" — never the URL,
  * so no plan, partition or request id becomes a label value.

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (issue 6, DESIGN.md §8): a registry per process, the node's metrics
+ * Prometheus metrics (README "Monitoring"): a registry per process, the node's metrics
  * (Raft, the leader's partition counters and cluster gauges, HTTP), the Redis mirror's, the
  * worker's (the seed's names), and a bare `/metrics` endpoint for worker processes. This module
  * only subscribes to events and reads state at scrape time; it holds no logic of the system.

@@ -1,8 +1,8 @@
 /**
- * The Redis mirror's metrics (issue 8's figures, exported for issue 6), read at scrape time from
- * the mirror's `stats()`: whether Redis is reachable, whether this node writes (it leads), the
- * lag in entries and of the last commit, and the flush, resync, refusal and error counts.
- * Described structurally, so this module needs nothing from src/mirror.
+ * The Redis mirror's metrics (its figures, exported as Prometheus metrics), read at scrape time
+ * from the mirror's `stats()`: whether Redis is reachable, whether this node writes (it leads), the
+ * lag in entries and of the last commit, and the flush, resync, refusal and error counts. Described
+ * structurally, so this module needs nothing from src/mirror.
  */
 import type { Registry } from "prom-client";
 import { metricFactory } from "./factory.js";

@@ -1,5 +1,5 @@
 /**
- * All the metrics of one coordinator node on its registry (issue 6): Raft (./raft-metrics.ts),
+ * All the metrics of one coordinator node on its registry: Raft (./raft-metrics.ts),
  * the leader's partition counters and proposals (./applied-metrics.ts), the leader's cluster
  * gauges computed at scrape time (./cluster-metrics.ts) and the HTTP RED metrics
  * (./http-metrics.ts). The node only emits events; nothing here is called from its loop.

@@ -1,5 +1,5 @@
 /**
- * A node's Raft metrics (issue 6), fed by its events (src/node/events.ts) and, at scrape time,
+ * A node's Raft metrics, fed by its events (src/node/events.ts) and, at scrape time,
  * by its Raft status: the seed's `is_leader` and election counts, then term, commit, applied,
  * last log and snapshot indexes, leader changes, fsync (group commit) durations, messages sent
  * and received by type, snapshots, and — on the leader — each peer's matchIndex and last

@@ -1,5 +1,5 @@
 /**
- * One prom-client registry per process (DESIGN.md §8): prom-client's default Node.js metrics
+ * One prom-client registry per process (README "Monitoring"): prom-client's default Node.js metrics
  * (event loop lag, heap, GC, CPU, file descriptors) plus whatever the node, worker, HTTP and
  * mirror metrics of this module register on it. Never the library's global registry, so two
  * nodes or tests in one process never share series.

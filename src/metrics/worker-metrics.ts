@@ -1,5 +1,5 @@
 /**
- * A worker's metrics under the seed's names (issue 6, DESIGN.md §8), every series labelled with
+ * A worker's metrics under the seed's names (README "Monitoring"), every series labelled with
  * its `namespace` and `worker_id`, fed by the worker's events (src/worker/events.ts) and, at scrape time, by its
  * `stats()`. A worker process serves them on `--metrics-listen`; an embedded worker registers
  * them on its node's registry (the labels never clash: node series carry `node_id`).

@@ -1,6 +1,7 @@
 /**
- * The mirror's guarded commit as one Lua script (issue 8: a deposed leader's write must not
- * overwrite a newer mirror). Redis runs a script atomically, so a reader sees the data and the
+ * The mirror's guarded commit as one Lua script (docs/REDIS-MIRROR.md: a deposed leader's write
+ * must not overwrite a newer mirror). Redis runs a script atomically, so a reader sees the data and
+ * the
  * `mirror:applied_index` / `mirror:term` describing it change together, or not at all.
  *
  * The guard: the applied state at log index i is the same on every node (Raft's State Machine

@@ -1,7 +1,7 @@
 /**
- * The configuration of the Redis mirror (issue 8): where Redis is, the key prefix, what to do
- * with completed partitions, and the mirror's bounds. Defaults come from src/constants.ts; every
- * value is checked once, before anything connects.
+ * The configuration of the Redis mirror (docs/REDIS-MIRROR.md): where Redis is, the key prefix,
+ * what to do with completed partitions, and the mirror's bounds. Defaults come from
+ * src/constants.ts; every value is checked once, before anything connects.
  */
 import * as constants from "../constants.js";
 

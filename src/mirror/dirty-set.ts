@@ -1,7 +1,7 @@
 /**
  * What changed in the applied state since the last flush, read off the node's `applied` events
- * (command + result, DESIGN.md §5) without touching the state: the event handler runs inside the
- * Ready loop, so marking is O(1) per command (O(listed ids) for the few that list them).
+ * (command + result, docs/state-machine.md) without touching the state: the event handler runs
+ * inside the Ready loop, so marking is O(1) per command (O(listed ids) for the few that list them).
  *
  * Workers carry two kinds of mark. A *lease* mark (heartbeat, acquire, register, expiry,
  * deregistration) means "this worker and every partition it holds or held": a partition's view

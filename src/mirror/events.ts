@@ -1,7 +1,7 @@
 /**
- * The mirror's typed events, for the metrics module (issue 6), logs and tests: a flush landed
+ * The mirror's typed events, for the metrics module, logs and tests: a flush landed
  * (with its lag), a commit was refused by the guard, Redis came or went. The mirror only emits;
- * a listener that throws is reported and never breaks the mirror (STYLE.md §12).
+ * a listener that throws is reported and never breaks the mirror (src/util/typed-events.ts).
  */
 import { TypedEvents } from "../util/typed-events.js";
 import type { CommitOutcome } from "./store.js";
@@ -32,5 +32,5 @@ export interface MirrorEventMap {
 /** The name of a mirror event. */
 export type MirrorEventName = keyof MirrorEventMap;
 
-/** The mirror's typed event emitter (STYLE.md §12; src/util/typed-events.ts). */
+/** The mirror's typed event emitter (src/util/typed-events.ts). */
 export class MirrorEvents extends TypedEvents<MirrorEventMap> {}

@@ -1,6 +1,7 @@
 /**
- * The Redis mirror's public surface (issue 8): build a configuration with {@link mirrorConfig},
- * start a {@link RedisMirror} next to a node, read `stats()` or subscribe to its events, and
+ * The Redis mirror's public surface (docs/REDIS-MIRROR.md): build a configuration with {@link
+ * mirrorConfig}, start a {@link RedisMirror} next to a node, read `stats()` or subscribe to its
+ * events, and
  * `stop()` it with the node. The layout it writes is documented in docs/REDIS-MIRROR.md and named
  * by {@link MirrorKeys}.
  */

@@ -1,5 +1,5 @@
 /**
- * The optional read-only Redis mirror of the applied state (issue 8, DESIGN.md §2 `mirror/`).
+ * The optional read-only Redis mirror of the applied state (docs/REDIS-MIRROR.md).
  *
  * Every node runs one; only the current leader writes. It listens to its node's events — `role`
  * (leadership starts or ends: a new leader resyncs everything), `applied` (marks what changed,
@@ -8,7 +8,7 @@
  * guarded, atomic commit. The Raft loop never waits for Redis: a slow or absent Redis delays the
  * mirror, not the cluster. A failed flush counts an error, marks a full resync, and retries with
  * doubling delays once Redis is reachable; Redis going away or coming back is logged once per
- * change. `stats()` and the `flushed` event carry the lag for the metrics module (issue 6).
+ * change. `stats()` and the `flushed` event carry the lag for the metrics module.
  */
 import { CoordinatorError } from "../errors.js";
 import type { NodeEvents } from "../node/events.js";
@@ -47,7 +47,7 @@ export interface MirrorDeps {
   readonly monotonicMs?: () => number;
 }
 
-/** Figures for the metrics module (issue 6) and tests. */
+/** Figures for the metrics module and tests. */
 export interface MirrorStats {
   /** Whether this node leads, so it is the one writing. */
   readonly leading: boolean;

@@ -1,9 +1,9 @@
 /**
  * The work of one flush round: the worker and plan entries already rendered by the resolver,
  * and the partitions still to render, in chunks small enough that rendering one never stalls
- * the node's event loop (issue 8: the mirror never blocks the Raft loop). Each chunk reads the
- * state as it is when the chunk is rendered; whatever changes after a chunk is marked in the
- * dirty set and rendered again by a later round, so the flush's final round describes one
+ * the node's event loop (docs/REDIS-MIRROR.md: the mirror never blocks the Raft loop). Each chunk
+ * reads the state as it is when the chunk is rendered; whatever changes after a chunk is marked in
+ * the dirty set and rendered again by a later round, so the flush's final round describes one
  * applied index exactly (docs/REDIS-MIRROR.md, "Consistency").
  */
 import {

@@ -1,6 +1,6 @@
 /**
  * The node's copy of the coordinator state machine and the step of the Ready loop that feeds it
- * (DESIGN.md §4 step 4): committed entries are decoded with the command codec and applied in
+ * (docs/ARCHITECTURE.md §4.1): committed entries are decoded with the command codec and applied in
  * log order (NoOps skipped), each result is handed to the proposal waiting at that index, and
  * snapshots from the leader replace the state wholesale.
  */

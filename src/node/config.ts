@@ -1,6 +1,6 @@
 /**
  * The configuration of one coordinator node: who it is, who its peers are (and where their HTTP
- * API lives), and its timings. Defaults come from src/constants.ts (DESIGN.md §9); every value
+ * API lives), and its timings. Defaults come from src/constants.ts; every value
  * is checked once, before anything starts.
  */
 import * as constants from "../constants.js";
@@ -37,11 +37,11 @@ export interface NodeConfig extends NodeTimings {
    * Peer traffic and the HTTP API share that port. The voters of a fresh data directory.
    */
   readonly peers: ReadonlyMap<NodeId, string>;
-  /** Failpoints armed for chaos tests (issue 7); none in production. */
+  /** Failpoints armed for chaos tests; none in production. */
   readonly failpoints?: ReadonlySet<Failpoint>;
 }
 
-/** The timings of DESIGN.md §9. */
+/** The node's timings (defaults in src/constants.ts). */
 export const DEFAULT_NODE_TIMINGS: NodeTimings = Object.freeze({
   tickIntervalMs: constants.tickIntervalMs,
   electionTimeoutTicks: constants.electionTimeoutTicks,

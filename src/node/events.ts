@@ -1,9 +1,9 @@
 /**
- * The node's typed events: what happened in the Ready loop, for metrics (issue 6), the Redis
- * mirror (issue 8), logs and tests to subscribe to. The loop only emits; it never imports a
- * metric library (STYLE.md §12, after undici's diagnostics channels: observability off the hot
- * core). Emitting to nobody costs one map lookup, so hot-path payloads are built only when
- * {@link NodeEvents.has} says someone listens.
+ * The node's typed events: what happened in the Ready loop, for metrics, the Redis
+ * mirror (docs/REDIS-MIRROR.md), logs and tests to subscribe to. The loop only emits; it never
+ * imports a metric library (after undici's diagnostics channels: observability off the hot core).
+ * Emitting to nobody costs one map lookup, so hot-path payloads are built only when {@link
+ * NodeEvents.has} says someone listens.
  */
 import type { ErrorCode } from "../errors.js";
 import type { MessageType } from "../raft/messages.js";
@@ -85,5 +85,5 @@ export interface NodeEventMap {
   fatal: { readonly error: Error };
 }
 
-/** The node's typed event emitter (STYLE.md §12; src/util/typed-events.ts). */
+/** The node's typed event emitter (src/util/typed-events.ts). */
 export class NodeEvents extends TypedEvents<NodeEventMap> {}

@@ -1,5 +1,5 @@
 /**
- * Failpoints: named places in the Ready loop where a chaos test (issue 7) can make the node die
+ * Failpoints: named places in the Ready loop where a chaos test can make the node die
  * as if killed, to prove that a crash at exactly that point loses nothing acknowledged. They are
  * armed through the node's configuration (the CLI maps an environment variable onto it); the
  * node then calls the injected `onCrash` — in production `process.exit(137)`, like a SIGKILL.

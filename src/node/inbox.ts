@@ -1,8 +1,8 @@
 /**
- * The Ready loop's inbox (DESIGN.md §4): socket handlers, HTTP handlers and timers never touch
- * the Raft core; they push here and wake the loop, which drains everything that arrived since
- * its last turn in one go. Whatever arrives while an fsync runs therefore lands in the next
- * Ready and shares its fsync (group commit).
+ * The Ready loop's inbox (docs/ARCHITECTURE.md §4): socket handlers, HTTP handlers and timers never
+ * touch the Raft core; they push here and wake the loop, which drains everything that arrived since
+ * its last turn in one go. Whatever arrives while an fsync runs therefore lands in the next Ready
+ * and shares its fsync (group commit).
  */
 import type { Message } from "../raft/messages.js";
 import type { ApplyResult, CommandType } from "../state-machine/index.js";

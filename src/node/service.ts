@@ -46,7 +46,10 @@ export interface PeerStatusView {
   readonly connected: boolean;
 }
 
-/** GET /v1/raft/status (issue 4). `peers` is filled on the leader only (followers track no progress). */
+/**
+ * GET /v1/raft/status (docs/API.md "Cluster"). `peers` is filled on the leader only (followers
+ * track no progress).
+ */
 export interface RaftStatusView {
   readonly nodeId: NodeId;
   readonly role: Role;

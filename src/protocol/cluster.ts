@@ -1,6 +1,6 @@
 /**
- * Schemas of the cluster and health endpoints (DESIGN.md §6 "Cluster"): Raft status (issue 4's
- * field list, after etcd's `Status`), leadership transfer (Raft thesis §3.10), snapshot on
+ * Schemas of the cluster and health endpoints (docs/API.md "Cluster"): Raft status (its field
+ * list after etcd's `Status`), leadership transfer (Raft thesis §3.10), snapshot on
  * demand, liveness and readiness.
  */
 import { Type } from "typebox";

@@ -1,5 +1,5 @@
 /**
- * The building blocks of every HTTP schema (DESIGN.md §6): ids, bounded integers, nullable
+ * The building blocks of every HTTP schema (docs/API.md): ids, bounded integers, nullable
  * values and paging fields, with the limits of src/constants.ts, so that the HTTP layer refuses
  * what the state machine would refuse before anything is proposed. Schemas are TypeBox v1
  * (plain JSON Schema objects), so they serve validation, serialization and OpenAPI alike.

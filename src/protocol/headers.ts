@@ -1,5 +1,5 @@
 /**
- * The HTTP header names of the API (lower case, as Node presents them). DESIGN.md §6 for the
+ * The HTTP header names of the API (lower case, as Node presents them). docs/API.md for the
  * idempotency contract; the Raft thesis §6.3 for client sessions (clientId, seq).
  */
 

@@ -1,7 +1,7 @@
 /**
  * The HTTP protocol shared by the API (src/api), the worker SDK and client (src/worker) and the
  * CLI: request/response schemas with their static types, the endpoint table, header names and
- * the problem+json shape (DESIGN.md §6).
+ * the problem+json shape (docs/API.md).
  */
 export * from "./cluster.js";
 export * from "./completions.js";

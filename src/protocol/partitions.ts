@@ -1,7 +1,7 @@
 /**
- * Schemas of the partition endpoints (DESIGN.md §6): the filtered listing and the reports a
+ * Schemas of the partition endpoints (docs/API.md): the filtered listing and the reports a
  * holder makes on a partition it was granted — progress, complete, fail, release — each under
- * the partition's current fencing token (DESIGN.md §5 "Fencing"), plus preemption of a stale
+ * the partition's current fencing token (docs/state-machine.md), plus preemption of a stale
  * holder.
  */
 import { Type } from "typebox";
@@ -29,7 +29,7 @@ export const PartitionParams = Type.Object(
   strict,
 );
 
-/** A partition as DESIGN.md §5 describes it. */
+/** A partition as docs/state-machine.md describes it. */
 export const PartitionSchema = Type.Object(
   {
     planId: Id("The plan's id."),

@@ -1,5 +1,5 @@
 /**
- * Schemas of the plan endpoints (DESIGN.md §6 "Plans"): create, list, show with rate and ETA,
+ * Schemas of the plan endpoints (docs/API.md "Plans"): create, list, show with rate and ETA,
  * gaps, the status actions, and AppendPartitions for the planners of open-ended plans. Field
  * meanings and bounds follow the CreatePlan and AppendPartitions commands (docs/state-machine.md).
  */

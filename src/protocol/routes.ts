@@ -1,5 +1,5 @@
 /**
- * Every endpoint of the API in one table (DESIGN.md §6): method, path, schemas and how it is
+ * Every endpoint of the API in one table (docs/API.md): method, path, schemas and how it is
  * served. The API registers its routes from it and the typed client (src/worker/client.ts) calls
  * them from it, so the two cannot drift; the OpenAPI document is generated from the same
  * schemas. `/metrics` and `/openapi.json` are not JSON endpoints and live only in src/api.

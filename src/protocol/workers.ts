@@ -1,5 +1,5 @@
 /**
- * Schemas of the worker endpoints (DESIGN.md §6 "Workers"): register, heartbeat, the long-poll
+ * Schemas of the worker endpoints (docs/API.md "Workers"): register, heartbeat, the long-poll
  * acquire, deregister, and the listing.
  */
 import { Type } from "typebox";
@@ -120,7 +120,7 @@ export const DeregisterResponse = Type.Object(
   strict,
 );
 
-/** A worker as DESIGN.md §5 describes it. */
+/** A worker as docs/state-machine.md describes it. */
 export const WorkerSchema = Type.Object(
   {
     workerId: Id("The worker's id."),

@@ -1,7 +1,8 @@
 /**
  * The configuration of one Raft node: its identity, where it reads its log, its source of
  * randomness, its timing in ticks and its flow-control limits. Time and randomness are inputs
- * (DESIGN.md §3): the core counts `tick()` calls and draws election timeouts from `prng`.
+ * (docs/ARCHITECTURE.md §1): the core counts `tick()` calls and draws election timeouts from
+ * `prng`.
  */
 import * as constants from "../constants.js";
 import type { LogIndex, NodeId } from "../util/ids.js";
@@ -68,7 +69,7 @@ export class RaftConfigError extends Error {
 }
 
 /**
- * The defaults of DESIGN.md §9 and src/constants.ts for node `id`, with PreVote and CheckQuorum
+ * The defaults of src/constants.ts for node `id`, with PreVote and CheckQuorum
  * on and `applied` at the stored snapshot's index (what an application restoring from that
  * snapshot has applied).
  */

@@ -1,6 +1,6 @@
 /**
  * Readable one-line printers for Raft messages, entries and Ready (after the transcripts of
- * etcd-io/raft's `rafttest`, STYLE.md §5), used by scenario tests, the simulator's traces and
+ * etcd-io/raft's `rafttest`), used by scenario tests, the simulator's traces and
  * logs. Positions print as `index/term`.
  *
  * Examples:

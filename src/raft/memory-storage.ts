@@ -2,8 +2,8 @@
  * An in-memory {@link Storage}: the log, hard state, configuration (as of the latest snapshot;
  * the one in force is the latest `Config` entry after it) and latest snapshot of one
  * node (after etcd-io/raft's MemoryStorage). Tests use it alone; production keeps it as the
- * synchronous mirror of the durable LevelDB store (DESIGN.md §4), writing through it after every
- * fsync so the core can read without I/O.
+ * synchronous mirror of the durable LevelDB store (docs/ARCHITECTURE.md §4), writing through it
+ * after every fsync so the core can read without I/O.
  *
  * Layout: `entries` holds indexes `compactedIndex + 1 … lastIndex`; the entry at
  * `compactedIndex` is gone but its term is kept (`compactedTerm`) for the log-matching check of

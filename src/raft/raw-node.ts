@@ -1,9 +1,9 @@
 /**
- * The public face of the Raft core (after etcd-io/raft's `rawnode.go`, STYLE.md §1): inputs are
+ * The public face of the Raft core (after etcd-io/raft's `rawnode.go`): inputs are
  * ticks, peer messages, proposals and read requests; the output is a {@link Ready} that says
  * what to persist, send and apply, in that order, acknowledged with {@link RawNode.advance}.
  *
- * The application loop, per Ready (src/raft/ready.ts, DESIGN.md §4):
+ * The application loop, per Ready (src/raft/ready.ts, docs/ARCHITECTURE.md §4.1):
  * 1. persist `hardState`, `entries` and `snapshot` durably, then mirror them into MemoryStorage;
  * 2. send `messages`;
  * 3. install `snapshot`, apply `committedEntries` (skipping NoOp; a `Config` entry is a committed

@@ -1,8 +1,8 @@
 /**
  * What the Raft core hands back to the application after ticks, messages and proposals
- * (the Ready/Advance contract of etcd-io/raft's RawNode, STYLE.md §1).
+ * (the Ready/Advance contract of etcd-io/raft's RawNode).
  *
- * The application handles a {@link Ready} in this order (DESIGN.md §4):
+ * The application handles a {@link Ready} in this order (docs/ARCHITECTURE.md §4.1):
  * 1. persist `hardState`, `entries` and `snapshot` together, durably (one fsync);
  * 2. only then send `messages`;
  * 3. install `snapshot` (if any) into the state machine, then apply `committedEntries` in order;

@@ -1,10 +1,10 @@
 /**
- * The configuration of one coordinator process and where it comes from (issue 4 "CLI"): every
- * setting has a flag (`--tick-interval-ms`), an environment variable (`ELK_TICK_INTERVAL_MS`) and
- * a config-file key (`tickIntervalMs`), all derived from one table, with the precedence
- * flag > env > file > default (the twelve-factor order). Values are parsed and checked once,
- * before anything starts; a mistake is a {@link ServerConfigError} naming where the bad value
- * came from.
+ * The configuration of one coordinator process and where it comes from (README "Running a
+ * cluster"): every setting has a flag (`--tick-interval-ms`), an environment variable
+ * (`ELK_TICK_INTERVAL_MS`) and a config-file key (`tickIntervalMs`), all derived from one table,
+ * with the precedence flag > env > file > default (the twelve-factor order). Values are parsed and
+ * checked once, before anything starts; a mistake is a {@link ServerConfigError} naming where the
+ * bad value came from.
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -49,7 +49,7 @@ export interface ServerConfig {
   readonly tls?: TlsFiles;
   readonly logLevel: LogLevel;
   readonly timings: NodeTimings;
-  /** The Redis mirror (issue 8, docs/REDIS-MIRROR.md), when `--redis-url` is given. */
+  /** The Redis mirror (docs/REDIS-MIRROR.md), when `--redis-url` is given. */
   readonly mirror?: MirrorConfig;
   /** Failpoints armed by {@link FAILPOINTS_ENV} (chaos tests only; none in production). */
   readonly failpoints?: readonly ArmedFailpoint[];
@@ -63,7 +63,7 @@ export interface ArmedFailpoint {
 }
 
 /**
- * The environment variable that arms failpoints (issue 7, src/node/failpoints.ts), for chaos
+ * The environment variable that arms failpoints (src/node/failpoints.ts), for chaos
  * tests only: `name[@armAfterMs],…`, e.g. `crash-after-persist@2000`. It has no flag and no
  * config-file key on purpose: nobody arms a crash by accident in a config file.
  */
@@ -90,7 +90,7 @@ type IdentityKey =
   "id" | "listen" | "peers" | "dataDir" | "clusterSecret" | "apiToken" | "logLevel";
 /** The settings of TLS and scoped tokens (docs/SECURITY.md). */
 type SecurityKey = "tlsCert" | "tlsKey" | "tlsCa" | "apiTokensFile";
-/** The settings of the Redis mirror (issue 8). */
+/** The settings of the Redis mirror (docs/REDIS-MIRROR.md). */
 type MirrorKey = "redisUrl" | "redisPrefix" | "redisMirrorCompleted" | "redisCompletedTtlSeconds";
 export type ServerOptionKey = IdentityKey | SecurityKey | MirrorKey | keyof NodeTimings;
 

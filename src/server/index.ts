@@ -1,6 +1,6 @@
 /**
- * The composition root of a coordinator process (DESIGN.md §2): its configuration (flags,
- * environment, config file), its logger, and `startServer`.
+ * The composition root of a coordinator process (docs/ARCHITECTURE.md §1): its configuration
+ * (flags, environment, config file), its logger, and `startServer`.
  */
 export {
   CONFIG_FILE_ENV,

@@ -1,14 +1,15 @@
 /**
- * The composition root (DESIGN.md §2): builds one coordinator process from its configuration —
- * the LevelDB Raft store of its data directory, the WebSocket peer transport, the coordinator
- * node and the HTTP API — and serves the API and the peer links on ONE listening port: a single
+ * The composition root (docs/ARCHITECTURE.md §1): builds one coordinator process from its
+ * configuration — the LevelDB Raft store of its data directory, the WebSocket peer transport, the
+ * coordinator node and the HTTP API — and serves the API and the peer links on ONE listening port:
+ * a single
  * `node:http` server hands requests to fastify's router and `upgrade` events to the transport.
  * With `--redis-url`, a Redis mirror (src/mirror) follows the node and stops after it.
  * `/metrics` serves the process's registry (src/metrics): the node's Raft, cluster and HTTP
  * metrics, the mirror's, and those of an embedded worker registered on it.
  * When a tracer provider is registered (./tracing.ts), the API serves through a traced view of
  * the node and the node's events become spans (src/tracing).
- * Only this module listens (STYLE.md §11: `buildApp` never does).
+ * Only this module listens (fastify's testing guide: build the app, never listen in it).
  */
 import { randomInt } from "node:crypto";
 import http from "node:http";

@@ -1,7 +1,7 @@
 /**
  * `apply(state, envelope, logIndex)`: the one entry point that changes the coordinator state
- * (DESIGN.md §5). Every node calls it with the same committed commands in the same order and
- * reaches the same state, byte for byte (see snapshot.ts `stateHash`).
+ * (docs/state-machine.md). Every node calls it with the same committed commands in the same order
+ * and reaches the same state, byte for byte (see snapshot.ts `stateHash`).
  *
  * - **Time** is an input (TigerBeetle's rule): the command's time is
  *   `max(lastNowMs, proposedAtMs)` (and the `nowMs` of ExpireLeases/LeaderChanged); no clock is read.

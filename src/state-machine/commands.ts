@@ -1,5 +1,5 @@
 /**
- * The commands of the coordinator state machine (DESIGN.md §5, issue 3): plain objects with a
+ * The commands of the coordinator state machine (docs/state-machine.md): plain objects with a
  * `type`, carried in the Raft log inside a {@link CommandEnvelope}. Every node applies the same
  * commands in the same order, so everything a command's outcome depends on travels in it (the
  * leader's clock as `proposedAtMs`, lease TTLs, grace periods) — never a node's local config.

@@ -1,5 +1,5 @@
 /**
- * Reading the fields of an untrusted command object (issue 3: the state machine is the last line
+ * Reading the fields of an untrusted command object (the state machine is the last line
  * of defence). Each read checks presence, type and bounds; the first problem throws
  * {@link InvalidField}, which `checkCommand` turns into an `invalid_request` result — the
  * exception never leaves this module pair. Only own properties are read, so nothing can be

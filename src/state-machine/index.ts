@@ -1,5 +1,5 @@
 /**
- * The coordinator state machine's public surface (DESIGN.md §5): create a state, `apply`
+ * The coordinator state machine's public surface (docs/state-machine.md): create a state, `apply`
  * committed commands to it, read it through queries, snapshot and restore it, compare states by
  * `stateHash`. Everything here is pure and deterministic; other modules import this file only.
  */

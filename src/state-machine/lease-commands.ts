@@ -1,8 +1,8 @@
 /**
  * Handlers of the commands that move leases by time rather than by a worker: ExpireLeases and
- * LeaderChanged (DESIGN.md §5). Leases end only through ExpireLeases, which the leader proposes
- * when `nextLeaseExpiryAtMs` of its applied state is due; so every node expires the same workers
- * at the same log index, whatever its own clock says.
+ * LeaderChanged (docs/state-machine.md). Leases end only through ExpireLeases, which the leader
+ * proposes when `nextLeaseExpiryAtMs` of its applied state is due; so every node expires the same
+ * workers at the same log index, whatever its own clock says.
  */
 import { assert } from "../util/assert.js";
 import type { WorkerId } from "../util/ids.js";

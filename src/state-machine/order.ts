@@ -1,6 +1,6 @@
 /**
  * The canonical orders of the state machine. Everything that is iterated, encoded or reported
- * in a list follows one of these, never a Map's insertion order (DESIGN.md §5).
+ * in a list follows one of these, never a Map's insertion order (docs/state-machine.md).
  */
 
 /** Orders strings by UTF-16 code units, like `Array.prototype.sort` without a comparator. */

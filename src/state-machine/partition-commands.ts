@@ -1,6 +1,6 @@
 /**
  * Handlers of the commands on one held partition: ReportProgress, CompletePartition,
- * FailPartition, ReleasePartition (fenced: DESIGN.md §5), and PreemptPartition.
+ * FailPartition, ReleasePartition (fenced: docs/state-machine.md), and PreemptPartition.
  *
  * A report is accepted only from the current holder, while its lease lasts, with the current
  * fencing token; checks in precedence order: unknown plan/partition/worker `not_found`, ended

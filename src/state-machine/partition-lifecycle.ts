@@ -6,9 +6,9 @@
  *      ▲                  │                     │
  *      └── release / expiry / retryable fail ───┘──▶ failed ──RetryFailed──▶ pending
  *
- * **Fencing** (DESIGN.md §5): a grant sets the token to the granting command's log index.
+ * **Fencing** (docs/state-machine.md): a grant sets the token to the granting command's log index.
  *
- * **Lease expiry rule** (issue 3 asks to decide): a partition whose holder's lease ran out (by
+ * **Lease expiry rule**: a partition whose holder's lease ran out (by
  * ExpireLeases, or taken by PreemptPartition) counts an *expiry*. The first
  * `constants.leaseExpiriesFreeMax` expiries are forgiven — the worker died, not the partition;
  * each further one counts as a failed attempt with retry backoff, so a partition that kills its

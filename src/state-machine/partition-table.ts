@@ -1,6 +1,6 @@
 /**
  * The partitions of one plan in a columnar layout: one typed array per field, indexed by
- * partition id (issue 3's budget is ≤ 300 bytes of heap per partition; this takes ~65, plus 16
+ * partition id (the budget is ≤ 300 bytes of heap per partition; this takes ~65, plus 16
  * for open-ended plans). A static plan's ranges are computed from the plan (`minId + i·size`,
  * the last one cut at `maxId`); an open-ended plan stores them, since its planner chooses them.
  *

@@ -1,8 +1,8 @@
 /**
  * Handlers of the plan commands: CreatePlan, PausePlan, ResumePlan, CancelPlan, RetryFailed;
- * and the rule that completes a plan (DESIGN.md §5): a plan is `completed` once it is closed
- * (always, for a static plan) and every one of its partitions is completed. Failed partitions
- * keep it from completing until RetryFailed and a later completion.
+ * and the rule that completes a plan (docs/state-machine.md): a plan is `completed` once it is
+ * closed (always, for a static plan) and every one of its partitions is completed. Failed
+ * partitions keep it from completing until RetryFailed and a later completion.
  */
 import {
   maxAttemptsDefault,

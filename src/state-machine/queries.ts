@@ -18,7 +18,7 @@ import type { CoordinatorState, PlanRecord, WorkerRecord } from "./state.js";
 import { heldBy } from "./worker-commands.js";
 import type { HeldPartition } from "./results.js";
 
-/** A plan as DESIGN.md §5 describes it, with its partition counts and progress. */
+/** A plan as docs/state-machine.md describes it, with its partition counts and progress. */
 export interface PlanView {
   readonly planId: PlanId;
   readonly namespace: string;
@@ -47,7 +47,7 @@ export interface PlanView {
   readonly progress: number;
 }
 
-/** A partition as DESIGN.md §5 describes it. */
+/** A partition as docs/state-machine.md describes it. */
 export interface PartitionView {
   readonly planId: PlanId;
   readonly partitionId: number;
@@ -73,7 +73,7 @@ export interface PartitionView {
   readonly updatedAtMs: number;
 }
 
-/** A worker as DESIGN.md §5 describes it. */
+/** A worker as docs/state-machine.md describes it. */
 export interface WorkerView {
   readonly workerId: WorkerId;
   readonly namespace: string;
@@ -362,7 +362,7 @@ export function planGaps(
 
 /**
  * When an AcquirePartitions by `workerId` could next be granted something, as far as this state
- * knows — the cheap check a long-polling acquire makes before it proposes (issue 4). 0 means
+ * knows — the cheap check a long-polling acquire makes before it proposes. 0 means
  * "propose now": a partition is grantable now, or the command would be rejected anyway (unknown,
  * expired or draining worker), and only the state machine gives that answer. Otherwise the
  * earliest `notBeforeMs` of a partition in retry backoff in the worker's namespace, or null when

@@ -1,5 +1,5 @@
 /**
- * What `apply` answers: a typed result with a stable status (STYLE.md §8, after TigerBeetle's
+ * What `apply` answers: a typed result with a stable status (after TigerBeetle's
  * `CreateAccountStatus`). Business rejections are results, never exceptions; a rejected command
  * changes nothing (except the client session that remembers its answer).
  *

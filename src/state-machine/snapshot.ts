@@ -1,5 +1,5 @@
 /**
- * The canonical snapshot of the coordinator state, its restore, and `stateHash` (issue 3).
+ * The canonical snapshot of the coordinator state, its restore, and `stateHash`.
  *
  * Canonical: plans, workers and sessions are written sorted by id (never in Map insertion
  * order); worker ids in partition columns are written as ranks in the sorted list of all worker

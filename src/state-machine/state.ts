@@ -1,7 +1,7 @@
 /**
- * The coordinator state every node holds in memory (DESIGN.md §5): plans with their partition
- * tables, workers, client sessions, and the replicated clock. Mutated only by `apply`; read
- * through the pure functions of queries.ts; encoded by snapshot.ts.
+ * The coordinator state every node holds in memory (docs/state-machine.md): plans with their
+ * partition tables, workers, client sessions, and the replicated clock. Mutated only by `apply`;
+ * read through the pure functions of queries.ts; encoded by snapshot.ts.
  *
  * Besides the facts (which the snapshot encodes) it keeps indexes derived from them (rebuilt on
  * restore, never encoded): the plan id order, the active plans of each namespace in grant order,

@@ -1,7 +1,7 @@
 /**
  * Handlers of the worker commands: RegisterWorker, Heartbeat, AcquirePartitions,
  * DeregisterWorker. A worker's lease is also the lease of every partition it holds, so renewing
- * one renews all (DESIGN.md §5). Leases never shrink: a renewal sets the end to
+ * one renews all (docs/state-machine.md). Leases never shrink: a renewal sets the end to
  * `max(current end, now + leaseTtlMs)`.
  */
 import { windowSizeDefault, workerLeaseTtlMs as workerLeaseTtlMsDefault } from "../constants.js";

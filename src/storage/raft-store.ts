@@ -2,12 +2,12 @@
  * The durable Raft store of one node: log entries, hard state and the latest snapshot in LevelDB
  * (classic-level), under the key layout of ./key-layout.ts, in `<dataDir>/raft`.
  *
- * Every write is ONE LevelDB batch with `sync: true` (DESIGN.md §4): after the returned promise
- * resolves, the records survive a crash of the process or the machine; a batch is atomic, so a
- * crash leaves either all of it or none. Truncating a conflicting suffix (Raft §5.3), replacing
- * the log by a snapshot (Raft §7) and compaction delete key ranges inside that same batch: the
- * store knows which indexes it holds (the log is contiguous), so a range delete is one `del` per
- * index of the range.
+ * Every write is ONE LevelDB batch with `sync: true` (docs/ARCHITECTURE.md §4.1): after the
+ * returned promise resolves, the records survive a crash of the process or the machine; a batch is
+ * atomic, so a crash leaves either all of it or none. Truncating a conflicting suffix (Raft §5.3),
+ * replacing the log by a snapshot (Raft §7) and compaction delete key ranges inside that same
+ * batch: the store knows which indexes it holds (the log is contiguous), so a range delete is one
+ * `del` per index of the range.
  *
  * Operations run one at a time in call order. A failed write or a corrupt record raises a
  * {@link StorageError} naming the data directory; after a failed write every later operation
@@ -32,7 +32,7 @@ export const STORE_DIRECTORY = "raft";
 
 type Db = ClassicLevel<Uint8Array, Uint8Array>;
 
-/** What one Ready asks to make durable (DESIGN.md §4 step 2). */
+/** What one Ready asks to make durable (docs/ARCHITECTURE.md §4.1). */
 export interface PersistRequest {
   readonly hardState?: HardState;
   /** Entries to append; if `entries[0].index` ≤ the stored last index, the suffix is replaced. */

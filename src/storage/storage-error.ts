@@ -1,7 +1,7 @@
 /**
- * The one error the Raft store raises. The node stops on it (DESIGN.md §4: a corrupt record or a
- * failed write never lets a node continue on a guessed state), so its message is written for the
- * operator: it names the data directory and what is wrong.
+ * The one error the Raft store raises. The node stops on it (docs/ARCHITECTURE.md §4: a corrupt
+ * record or a failed write never lets a node continue on a guessed state), so its message is
+ * written for the operator: it names the data directory and what is wrong.
  */
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The WebSocket peer transport between coordinator nodes (DESIGN.md §2, issue 4 "Transport").
+ * The WebSocket peer transport between coordinator nodes (docs/ARCHITECTURE.md §1).
  *
  * - It shares the node's HTTP port: it never listens itself; the node forwards its
  *   `http.Server`'s `upgrade` events to {@link Transport.handleUpgrade}, and peers are dialed at

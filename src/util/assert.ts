@@ -1,6 +1,6 @@
 /**
  * Invariant assertions. A broken invariant means our own code is wrong, so it crashes the
- * process rather than letting it continue on a guess (STYLE.md §3: broken invariants crash,
+ * process rather than letting it continue on a guess (broken invariants crash,
  * caller mistakes are typed errors, domain rejections are results).
  */
 

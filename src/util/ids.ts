@@ -25,7 +25,7 @@ export type Term = number;
 export type LogIndex = number;
 /**
  * A partition's fencing token: the log index of the command that granted the partition, so
- * tokens strictly increase per partition (DESIGN.md §5).
+ * tokens strictly increase per partition (docs/state-machine.md).
  */
 export type FencingToken = number;
 

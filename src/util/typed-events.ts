@@ -1,5 +1,5 @@
 /**
- * A small typed event emitter (STYLE.md §12, after undici's diagnostics channels): a module emits
+ * A small typed event emitter (after undici's diagnostics channels): a module emits
  * typed events and others subscribe, so observability stays off the hot core. A listener that
  * throws is reported and never stops the emitter or the other listeners. Emitting to nobody
  * costs one map lookup; {@link TypedEvents.has} lets an emitter skip building a costly payload.

@@ -1,5 +1,5 @@
 /**
- * The worker's circuit breaker, with the seed's semantics (DESIGN.md §9): it trips after
+ * The worker's circuit breaker, with the seed's semantics (src/constants.ts): it trips after
  * `consecutiveFailuresMax` failed partitions in a row OR `windowFailuresMax` failed partitions
  * within `windowMs`; it stays open for `openMs` (no new partition starts); then it is half-open
  * and admits at most `halfOpenProbesMax` probe partitions: a probe that succeeds closes it, a
@@ -41,7 +41,7 @@ export interface CircuitBreakerOptions {
   readonly halfOpenProbesMax: number;
 }
 
-/** DESIGN.md §9: 3 consecutive / 5 in 5 min, open 30 s, 2 half-open probes. */
+/** Defaults (src/constants.ts): 3 consecutive / 5 in 5 min, open 30 s, 2 half-open probes. */
 export const DEFAULT_BREAKER_OPTIONS: CircuitBreakerOptions = Object.freeze({
   consecutiveFailuresMax: breakerConsecutiveFailuresMax,
   windowFailuresMax: breakerWindowFailuresMax,

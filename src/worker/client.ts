@@ -75,7 +75,7 @@ export interface CallOptions {
 type R = typeof ROUTES;
 type Answer<N extends keyof R> = Promise<ResponseOf<R[N]>>;
 
-/** One typed method per endpoint of the API (DESIGN.md §6, docs/API.md). */
+/** One typed method per endpoint of the API (docs/API.md). */
 export interface CoordinatorClient {
   createPlan(body: BodyOf<R["createPlan"]>, options?: CallOptions): Answer<"createPlan">;
   listPlans(query?: QueryOf<R["listPlans"]>, options?: CallOptions): Answer<"listPlans">;

@@ -1,5 +1,5 @@
 /**
- * Time as an input of the worker SDK (STYLE.md §7): every timer and every "now" of a worker goes
+ * Time as an input of the worker SDK: every timer and every "now" of a worker goes
  * through a {@link WorkerClock}, so unit tests drive leases, backoff, breaker timeouts and drain
  * deadlines on a fake clock while production uses the system clock.
  */

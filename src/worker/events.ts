@@ -1,6 +1,6 @@
 /**
- * The typed events of a worker (issue 5), for metrics (issue 6), logs and tests: the worker
- * emits, subscribers observe; no logic hangs on them (STYLE.md §12, after undici's diagnostics
+ * The typed events of a worker, for metrics, logs and tests: the worker
+ * emits, subscribers observe; no logic hangs on them (after undici's diagnostics
  * channels). A listener that throws is reported to the worker's logger and does not disturb the
  * worker or the other listeners.
  */

@@ -1,5 +1,5 @@
 /**
- * What a heartbeat's `held` list means for a worker (DESIGN.md §6: "what it holds: anything
+ * What a heartbeat's `held` list means for a worker (docs/API.md: "what it holds: anything
  * else it runs, it lost"). Two verdicts:
  *
  * - **lost**: a partition the worker runs but the cluster does not list under the same token.

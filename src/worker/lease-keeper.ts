@@ -1,6 +1,6 @@
 /**
  * The lease keeper of one worker: it heartbeats (renewing the worker's lease and with it the
- * leases of every partition it holds, DESIGN.md §5), and it knows until when the lease is
+ * leases of every partition it holds, docs/state-machine.md), and it knows until when the lease is
  * PROVEN live. A renewal whose request started at local time `t` and was acknowledged proves
  * the lease until `t + leaseTtlMs - safetyMarginMs`: the leader stamped the renewal no earlier
  * than `t`, and the margin covers clock skew and pauses. When that moment passes without a newer

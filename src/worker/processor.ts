@@ -1,6 +1,6 @@
 /**
- * The user's side of the worker SDK, the seed's contract in TypeScript form (DESIGN.md §7,
- * issue 5): a {@link Processor} processes one partition (an inclusive id range) at a time per
+ * The user's side of the worker SDK, the seed's contract in TypeScript form (README
+ * "Worker SDK"): a {@link Processor} processes one partition (an inclusive id range) at a time per
  * window slot; a {@link PartitionPlanner} keeps an open-ended plan supplied with partitions.
  * The seed's Go `Process(ctx, minID, maxID, options) (int64, error)` becomes `process(task)`:
  * the context is `task.signal`, the count is `{ processedCount }`, the error is a rejection.
@@ -17,7 +17,7 @@ export interface PartitionTask {
   /** Last id of the partition (inclusive). */
   readonly maxId: number;
   /**
-   * The grant's fencing token (the Raft log index of the grant; DESIGN.md §5 "Fencing"). It
+   * The grant's fencing token (the Raft log index of the grant; docs/state-machine.md). It
    * strictly increases per partition: fence downstream writes with it, e.g.
    * `UPDATE … WHERE id BETWEEN ? AND ? AND (fence IS NULL OR fence <= ?)`, so a holder that
    * lost the partition cannot overwrite its successor's work.

@@ -1,5 +1,5 @@
 /**
- * Graceful drain on SIGTERM/SIGINT (issue 5): the first signal starts `worker.stop()` (stop
+ * Graceful drain on SIGTERM/SIGINT: the first signal starts `worker.stop()` (stop
  * acquiring, finish or release what runs, deregister); a second one while draining calls
  * `onForced` (the CLI exits at once — the cluster re-grants what the worker held once its lease
  * ends, and fencing keeps a late write from counting).

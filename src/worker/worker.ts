@@ -1,5 +1,5 @@
 /**
- * `createWorker(options)`: the worker SDK (DESIGN.md §7, issue 5). A worker registers with the
+ * `createWorker(options)`: the worker SDK (README "Worker SDK"). A worker registers with the
  * cluster, heartbeats (lease-keeper.ts), long-polls for partitions and processes up to
  * `windowSize` of them IN PARALLEL (task-window.ts, partition-runner.ts), checkpoints progress
  * (partition-reporter.ts), aborts a partition whose lease it cannot prove, stops taking work
@@ -39,7 +39,7 @@ import type { WorkerLogger, WorkerSettings, WorkerStats } from "./worker-setting
 
 export type { WorkerLogger, WorkerPhase, WorkerStats } from "./worker-settings.js";
 
-/** How to build a worker. Durations in ms; defaults from src/constants.ts (DESIGN.md §9). */
+/** How to build a worker. Durations in ms; defaults from src/constants.ts. */
 export interface WorkerOptions {
   /** Base URLs of coordinator nodes (any subset; the worker finds the leader). */
   readonly endpoints?: readonly string[];

@@ -1,6 +1,6 @@
 // Proves how the CLI ends: help is exit 0; an unknown command or option, a missing required
 // option and a bad value are usage errors (exit 2) with a message; a node configuration mistake
-// is a usage error too, whether it comes from a flag or a config file; every command of issue 4
+// is a usage error too, whether it comes from a flag or a config file; every command of the README
 // is registered.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";

@@ -1,5 +1,5 @@
 // Proves the committed dashboards are exactly what grafana/dashboards.ts generates, that each
-// has the panels issue 6 asks for, that panels are laid out without overlap, and that every
+// has the panels the README lists, that panels are laid out without overlap, and that every
 // panel's PromQL parses (promtool checks it as a recording rule; the end-to-end test in
 // test/prometheus evaluates it against a live cluster).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ describe("grafana/dashboards", () => {
     }
   });
 
-  it("covers the cluster, plans and workers views of issue 6", () => {
+  it("covers the cluster, plans and workers views", () => {
     const titles = Object.fromEntries(DASHBOARDS.map((d) => [d.uid, d.panels.map((p) => p.title)]));
     expect(titles["elk-cluster"]).toEqual(
       expect.arrayContaining([

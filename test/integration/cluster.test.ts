@@ -1,4 +1,4 @@
-// Proves a three-node cluster of real processes on 127.0.0.1 (issue 4 "Tests"): it elects a
+// Proves a three-node cluster of real processes on 127.0.0.1: it elects a
 // leader; a plan submitted to a follower is forwarded and read linearizably on every node; bad
 // input on every endpoint is a 4xx problem+json, never a 5xx, and the node keeps running; the
 // CLI works against it; after kill -9 of the leader a new one is elected with the plan intact

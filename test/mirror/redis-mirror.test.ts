@@ -1,13 +1,13 @@
-// Proves the Redis mirror end to end on three in-process nodes and a real redis-server (issue 8):
-// after a plan runs to completion Redis holds exactly the leader's state, every key and field,
-// written by the leader alone; when the leader stops mid-plan the new leader resyncs and the
-// mirror converges, and a write the old leader had under way, replayed late, is refused by the
-// guard; with Redis stopped mid-plan the cluster finishes the plan anyway (Redis going away is
-// logged once), and once Redis is back the mirror converges; the completed-partition policies
-// (TTL, skip) hold on the real thing. With a stand-in node and the in-memory store: only a
+// Proves the Redis mirror end to end on three in-process nodes and a real redis-server
+// (docs/REDIS-MIRROR.md): after a plan runs to completion Redis holds exactly the leader's state,
+// every key and field, written by the leader alone; when the leader stops mid-plan the new leader
+// resyncs and the mirror converges, and a write the old leader had under way, replayed late, is
+// refused by the guard; with Redis stopped mid-plan the cluster finishes the plan anyway (Redis
+// going away is logged once), and once Redis is back the mirror converges; the completed-partition
+// policies (TTL, skip) hold on the real thing. With a stand-in node and the in-memory store: only a
 // leader writes, a stale refusal waits for the applied index to pass the mirror's, failures are
-// counted and retried with backoff and Redis going away is logged once, and a stopped mirror
-// writes nothing more.
+// counted and retried with backoff and Redis going away is logged once, and a stopped mirror writes
+// nothing more.
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mirrorConfig, type MirrorOptions } from "../../src/mirror/config.js";

@@ -1,4 +1,4 @@
-// Proves a node configuration gets the DESIGN.md §9 defaults and that a configuration that
+// Proves a node configuration gets the defaults of src/constants.ts and that a configuration that
 // cannot work is refused before anything starts.
 import { describe, expect, it } from "vitest";
 import * as constants from "../../src/constants.js";

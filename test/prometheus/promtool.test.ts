@@ -1,6 +1,6 @@
 // Proves the Prometheus files are valid for the real tool: prometheus.yml passes `promtool
-// check config`, alerts.yml passes `promtool check rules` and holds every rule issue 6 asks
-// for with for:, severity, summary and description, and `promtool test rules` shows each alert
+// check config`, alerts.yml passes `promtool check rules` and holds every rule the README lists,
+// each with for:, severity, summary and description, and `promtool test rules` shows each alert
 // firing on a synthetic series.
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -25,7 +25,7 @@ describe("prometheus/", () => {
     expect(run(promtool(), ["test", "rules", "alerts.test.yml"], dir)).toMatch(/SUCCESS/);
   });
 
-  it("has issue 6's alerts, each with for:, a severity, a summary and a description", () => {
+  it("has the README's alerts, each with for:, a severity, a summary and a description", () => {
     const text = readFileSync(path.join(dir, "alerts.yml"), "utf8");
     const alerts = [...text.matchAll(/- alert: (\w+)\n([\s\S]*?)(?=\n\s+- alert:|\n*$)/g)];
     expect(alerts.map((match) => match[1])).toEqual([

@@ -57,7 +57,7 @@ describe("names", () => {
 });
 
 describe("precedence", () => {
-  it("uses defaults for what nobody says: listen, peers = this node alone, info, §9 timings", () => {
+  it("uses defaults for what nobody says: listen, peers = this node alone, info, timings", () => {
     const config = resolve({ flags: BASE });
     expect(config.listen).toEqual({ host: "127.0.0.1", port: 7101 });
     expect([...config.peers]).toEqual([["n1", "127.0.0.1:7101"]]);
@@ -197,7 +197,7 @@ describe("config files", () => {
   });
 });
 
-describe("the Redis mirror settings (issue 8)", () => {
+describe("the Redis mirror settings", () => {
   it("are off without a Redis URL, and defaulted with one", () => {
     expect(resolve({ flags: BASE }).mirror).toBeUndefined();
     const config = resolve({ flags: { ...BASE, redisUrl: "redis://127.0.0.1:6379" } });
@@ -255,7 +255,7 @@ describe("the Redis mirror settings (issue 8)", () => {
   });
 });
 
-describe("failpoints (issue 7, chaos only)", () => {
+describe("failpoints (chaos only)", () => {
   it("arms nothing unless ELK_FAILPOINTS says so", () => {
     expect(resolve({ flags: BASE }).failpoints).toBeUndefined();
   });

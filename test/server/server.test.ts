@@ -3,7 +3,7 @@
 // (others get 404); a locked data directory or a taken port fails the start with a clear error
 // and leaves nothing open; stop() is idempotent, closes the port and releases the data directory;
 // with --redis-url a mirror follows the node into a real Redis and stops with it; a node process
-// started with ELK_FAILPOINTS dies at the armed failpoint with 137, like a kill -9 (issue 7).
+// started with ELK_FAILPOINTS dies at the armed failpoint with 137, like a kill -9.
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";

@@ -14,7 +14,7 @@ import type { DiskConfig } from "./sim-store.js";
 import type { WorkloadConfig } from "./workload.js";
 
 /**
- * A fault the nemesis can inject (DESIGN.md §10: a network fault is a netsplit). A crashed node
+ * A fault the nemesis can inject (a network fault is always called a netsplit). A crashed node
  * restarts, and a paused one resumes, by itself after a random downtime.
  */
 export type NemesisAction =

@@ -1,6 +1,6 @@
 // Proves that apply() behaves like a deliberately naive reference model on random command
 // sequences — same result for every command, same observable state after it — that the
-// invariants of issue 3 hold after every command, and that apply is deterministic: the same
+// coordinator invariants hold after every command, and that apply is deterministic: the same
 // sequence twice, or half of it then snapshot, restore and the rest, give the same stateHash.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";

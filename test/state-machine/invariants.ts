@@ -1,4 +1,4 @@
-// Test helper (not a test): the coordinator invariants of issue 3 and DESIGN.md §5, checked on
+// Test helper (not a test): the coordinator invariants of docs/state-machine.md, checked on
 // the public views of a state after every applied command (apply.model.test.ts).
 import { expect } from "vitest";
 import { listPartitions, listPlans, listWorkers } from "../../src/state-machine/index.js";

@@ -1,6 +1,6 @@
-// Proves the fenced partition commands (DESIGN.md §5): progress, complete, fail and release are
-// accepted only from the current holder, within its lease, under the current token — every
-// rejection path with its status — plus retry backoff and attempts, and PreemptPartition's
+// Proves the fenced partition commands (docs/state-machine.md): progress, complete, fail and
+// release are accepted only from the current holder, within its lease, under the current token —
+// every rejection path with its status — plus retry backoff and attempts, and PreemptPartition's
 // conditions (expired holder or stalled progress) and outcomes.
 import { describe, expect, it } from "vitest";
 import {

@@ -1,5 +1,5 @@
 /**
- * A linearizability checker for recorded API histories (issue 7), after Wing & Gong's search as
+ * A linearizability checker for recorded API histories, after Wing & Gong's search as
  * improved by Lowe ("Testing for linearizability", 2017) and used by Porcupine: walk the
  * history's call/return events, tentatively linearize a pending call whose model step is legal,
  * backtrack when a return is reached that was not linearized, and remember every

@@ -1,5 +1,5 @@
 /**
- * The cluster endpoints (DESIGN.md §6 "Cluster"): this node's Raft status, leadership transfer
+ * The cluster endpoints (docs/API.md "Cluster"): this node's Raft status, leadership transfer
  * (Raft thesis §3.10; forwarded to the leader like any write) and a snapshot on demand.
  * Membership changes are a later issue and have no endpoint yet.
  */

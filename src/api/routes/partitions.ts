@@ -1,5 +1,5 @@
 /**
- * The partition endpoints (DESIGN.md §6): the filtered listing, one partition, and the reports a
+ * The partition endpoints (docs/API.md): the filtered listing, one partition, and the reports a
  * holder makes under its fencing token (progress, complete, fail, release), plus preemption.
  */
 import type { FastifyInstance } from "fastify";

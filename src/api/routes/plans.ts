@@ -1,5 +1,5 @@
 /**
- * The plan endpoints (DESIGN.md §6 "Plans"): create, list, show (with this node's rate and ETA,
+ * The plan endpoints (docs/API.md "Plans"): create, list, show (with this node's rate and ETA,
  * see progress-sampler.ts), gaps, pause/resume/cancel/retry-failed, and AppendPartitions.
  */
 import type { FastifyInstance } from "fastify";

@@ -1,5 +1,5 @@
 /**
- * The worker endpoints (DESIGN.md §6 "Workers"): register, heartbeat, the long-poll acquire
+ * The worker endpoints (docs/API.md "Workers"): register, heartbeat, the long-poll acquire
  * (long-poll.ts), deregister, the listing and one worker.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
