@@ -241,7 +241,7 @@ const OPENAPI = {
         "follower are forwarded to the leader. Reads are linearizable unless ?consistency=stale. " +
         "Errors are application/problem+json with a stable `code` (docs/ERRORS.md). Exactly-once " +
         "writes: Idempotency-Key, or X-Elk-Client-Id with X-Elk-Client-Seq. Membership changes " +
-        "(adding or removing nodes) are a later issue and have no endpoint yet.",
+        "(adding or removing nodes) have no endpoint yet.",
     },
     tags: [
       { name: "plans", description: "Workloads cut into partitions." },

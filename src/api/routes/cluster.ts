@@ -1,7 +1,8 @@
 /**
  * The cluster endpoints (docs/API.md "Cluster"): this node's Raft status, leadership transfer
  * (Raft thesis §3.10; forwarded to the leader like any write) and a snapshot on demand.
- * Membership changes are a later issue and have no endpoint yet.
+ * Membership changes are not yet exposed over HTTP: the Raft core supports them
+ * (docs/MEMBERSHIP.md); the endpoints are not built yet.
  */
 import type { FastifyInstance } from "fastify";
 import { ROUTES } from "../../protocol/index.js";
