@@ -35,9 +35,14 @@ function runDemo(args: readonly string[]): Promise<{ code: number | null; stdout
   });
 }
 
+/** The demo's last line, its verdict; a run that ended otherwise fails with its output's tail. */
 function verdictOf(stdout: string): Record<string, unknown> {
   const lines = stdout.trim().split("\n");
-  return JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
+  try {
+    return JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
+  } catch {
+    throw new Error(`the demo ended without a verdict:\n${lines.slice(-30).join("\n")}`);
+  }
 }
 
 describe("npm run demo", () => {
