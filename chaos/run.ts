@@ -49,8 +49,13 @@ export interface ChaosOutcome {
   readonly artifactsDir: string;
 }
 
-/** A leader must be known within this long after the start and after healing. */
+/** A leader must be known within this long after healing. */
 const LEADER_WAIT_MS = 30_000;
+/**
+ * … and within this long of the start: the node processes compile their TypeScript (tsx) as
+ * they start, which takes far longer when the machine's two cores are busy with other suites.
+ */
+const STARTUP_LEADER_WAIT_MS = 90_000;
 /** After healing, the acknowledged plans get this long to complete. */
 const COMPLETION_WAIT_MS = 120_000;
 /** The nodes get this long to agree on one state hash at one applied index. */
@@ -111,7 +116,7 @@ export async function runChaos(options: ChaosOptions, signal: AbortSignal): Prom
     });
     parts = { cluster, sampler, client, store, history: new History(nowMs), nowMs };
     sampler.start();
-    await waitForLeader(parts, signal);
+    await waitForLeader(parts, signal, 0, STARTUP_LEADER_WAIT_MS);
     return await runAndCheck(options, parts, schedule, prng, dir, signal);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -306,16 +311,21 @@ async function hashDisagreement(parts: Parts, signal: AbortSignal): Promise<stri
   return last;
 }
 
-/** Waits until some node has reported leading since `sinceMs` (run time). */
-async function waitForLeader(parts: Parts, signal: AbortSignal, sinceMs = 0): Promise<void> {
-  const deadline = parts.nowMs() + LEADER_WAIT_MS;
+/** Waits until some node has reported leading since `sinceMs` (run time), at most `waitMs`. */
+async function waitForLeader(
+  parts: Parts,
+  signal: AbortSignal,
+  sinceMs = 0,
+  waitMs = LEADER_WAIT_MS,
+): Promise<void> {
+  const deadline = parts.nowMs() + waitMs;
   while (parts.nowMs() < deadline && !signal.aborted) {
     const leader = parts.sampler.leader;
     if (leader !== null && leader.atMs >= sinceMs) return;
     await sleep(POLL_MS, signal);
   }
   if (signal.aborted) throw new Error("chaos run interrupted");
-  throw new Error(`no leader within ${LEADER_WAIT_MS} ms`);
+  throw new Error(`no leader within ${waitMs} ms`);
 }
 
 async function waitForPlans(
