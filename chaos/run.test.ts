@@ -10,8 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runChaos, type ChaosOptions, type ChaosOutcome } from "./run.js";
 
-/** A run's faults, plus start, healing, completion and checks. */
-// Start (≤ 90 s on a busy machine), the run, healing, completion and hash waits, bounded.
+/** A run's faults, plus start (≤ 90 s on a busy machine), healing, completion and checks. */
 const RUN_TIMEOUT_MS = 360_000;
 
 let root: string;
