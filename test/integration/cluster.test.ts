@@ -156,40 +156,45 @@ describe("a three-node cluster of real processes", () => {
     expect((await request(`${follower.url}/healthz`)).statusCode).toBe(200);
   });
 
-  it("runs plan submit, plan show, status --json and workers through the CLI", async () => {
-    const submit = ["plan", "submit", "--name", "cli plan", "--min", "1", "--max", "5000"];
-    const keyed = [...submit, "--partition-size", "500", "--idempotency-key", "k-1", "--json"];
-    const meta = { host: "test" };
-    await client.registerWorker({ workerId: "cli-worker", meta, leaseTtlMs: 600_000 });
-    // Independent runs go in parallel: each CLI process costs a second or two to start.
-    const [submitted, first] = await Promise.all([
-      runCli([...submit, "--partition-size", "500", "--plan-id", "cli-1"]),
-      runCli(keyed),
-    ]);
-    expect(submitted).toMatchObject({ code: 0, stdout: "plan cli-1 created: 10 partitions\n" });
-    const [again, shown, statusJson, workers, missing] = await Promise.all([
-      runCli(keyed),
-      runCli(["plan", "show", "cli-1"]),
-      runCli(["status", "--json"]),
-      runCli(["workers"]),
-      runCli(["plan", "show", "no-such-plan"]),
-    ]);
-    expect(JSON.parse(again.stdout)).toEqual({ ...JSON.parse(first.stdout), duplicate: true });
-    expect(shown.code).toBe(0);
-    expect(shown.stdout).toContain('plan cli-1  "cli plan"  active');
-    expect(shown.stdout).toContain("0/10 partitions");
-    expect(statusJson.code).toBe(0);
-    const reports = JSON.parse(statusJson.stdout) as { status: { role: string } }[];
-    expect(reports.map((report) => report.status.role).sort()).toEqual([
-      "Follower",
-      "Follower",
-      "Leader",
-    ]);
-    expect(workers.code).toBe(0);
-    expect(workers.stdout).toMatch(/cli-worker\s+default\s+active\s+0\/4/);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/error \[not_found\] \(HTTP 404\)/);
-  });
+  // Each CLI call starts a process that compiles TypeScript (tsx): seconds each on a busy machine.
+  it(
+    "runs plan submit, plan show, status --json and workers through the CLI",
+    { timeout: 120_000 },
+    async () => {
+      const submit = ["plan", "submit", "--name", "cli plan", "--min", "1", "--max", "5000"];
+      const keyed = [...submit, "--partition-size", "500", "--idempotency-key", "k-1", "--json"];
+      const meta = { host: "test" };
+      await client.registerWorker({ workerId: "cli-worker", meta, leaseTtlMs: 600_000 });
+      // Independent runs go in parallel: each CLI process costs a second or two to start.
+      const [submitted, first] = await Promise.all([
+        runCli([...submit, "--partition-size", "500", "--plan-id", "cli-1"]),
+        runCli(keyed),
+      ]);
+      expect(submitted).toMatchObject({ code: 0, stdout: "plan cli-1 created: 10 partitions\n" });
+      const [again, shown, statusJson, workers, missing] = await Promise.all([
+        runCli(keyed),
+        runCli(["plan", "show", "cli-1"]),
+        runCli(["status", "--json"]),
+        runCli(["workers"]),
+        runCli(["plan", "show", "no-such-plan"]),
+      ]);
+      expect(JSON.parse(again.stdout)).toEqual({ ...JSON.parse(first.stdout), duplicate: true });
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toContain('plan cli-1  "cli plan"  active');
+      expect(shown.stdout).toContain("0/10 partitions");
+      expect(statusJson.code).toBe(0);
+      const reports = JSON.parse(statusJson.stdout) as { status: { role: string } }[];
+      expect(reports.map((report) => report.status.role).sort()).toEqual([
+        "Follower",
+        "Follower",
+        "Leader",
+      ]);
+      expect(workers.code).toBe(0);
+      expect(workers.stdout).toMatch(/cli-worker\s+default\s+active\s+0\/4/);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/error \[not_found\] \(HTTP 404\)/);
+    },
+  );
 
   it("elects a new leader after kill -9 of the leader, with the plan intact", async () => {
     const old = await cluster.waitForLeader();
