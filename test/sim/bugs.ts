@@ -3,23 +3,17 @@
  * two in the Raft core (src/raft RaftFaults) and six in the node (src/node/faults.ts). This is
  * the ONE place that reads the `ELK_SIM_INJECT_BUG` switch and maps a bug's name onto them.
  */
-import type { NodeFaults } from "../../src/node/faults.js";
+import { NODE_FAULTS, type NodeFaults } from "../../src/node/faults.js";
 import type { RaftFaults } from "../../src/raft/config.js";
 
-/** Every bug that can be injected, Raft core first. */
-export const INJECTABLE_BUGS = [
-  "commitPreviousTermByCounting",
-  "grantVoteTwice",
-  "ackBeforeFsync",
-  "applyBeforeCommit",
-  "readBeforeApply",
-  "answerByIndexOnly",
-  "deposedLeaderExpiresLeases",
-  "snapshotWithoutRestore",
-] as const;
+/** The bugs planted in the Raft core (its RaftFaults). */
+export const RAFT_BUGS = ["commitPreviousTermByCounting", "grantVoteTwice"] as const;
 
-/** The name of an injectable bug. */
-export type InjectedBug = (typeof INJECTABLE_BUGS)[number];
+/** The name of an injectable bug: a Raft core fault or a node fault. */
+export type InjectedBug = (typeof RAFT_BUGS)[number] | keyof NodeFaults;
+
+/** Every bug that can be injected, Raft core first (the node's from its own list). */
+export const INJECTABLE_BUGS: readonly InjectedBug[] = [...RAFT_BUGS, ...NODE_FAULTS];
 
 /** The switches that build `bug` in. */
 export function faultsOf(bug: InjectedBug | undefined): {
@@ -27,9 +21,8 @@ export function faultsOf(bug: InjectedBug | undefined): {
   readonly faults: NodeFaults;
 } {
   if (bug === undefined) return { raftFaults: undefined, faults: {} };
-  if (bug === "commitPreviousTermByCounting" || bug === "grantVoteTwice") {
-    return { raftFaults: { [bug]: true }, faults: {} };
-  }
+  const raftBug = RAFT_BUGS.find((b) => b === bug);
+  if (raftBug !== undefined) return { raftFaults: { [raftBug]: true }, faults: {} };
   return { raftFaults: undefined, faults: { [bug]: true } };
 }
 
