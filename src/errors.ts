@@ -91,6 +91,16 @@ export const ERROR_CATALOGUE = {
     title: "The change would leave the cluster without voters",
     retryable: false,
   },
+  learner_not_caught_up: {
+    httpStatus: 409,
+    title: "The learner is not yet caught up with the leader's log",
+    retryable: true,
+  },
+  no_live_quorum: {
+    httpStatus: 409,
+    title: "The change would leave no live majority of voters",
+    retryable: false,
+  },
   config_change_in_flight: {
     httpStatus: 409,
     title: "Another configuration change is not yet committed",
