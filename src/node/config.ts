@@ -33,10 +33,20 @@ export interface NodeTimings {
 export interface NodeConfig extends NodeTimings {
   readonly nodeId: NodeId;
   /**
-   * Every voter of the cluster, this node included: id → HTTP base URL ("http://127.0.0.1:7101").
-   * Peer traffic and the HTTP API share that port. The voters of a fresh data directory.
+   * The members this node knows from its flags, this node included: id → HTTP base URL
+   * ("http://127.0.0.1:7101"). Peer traffic and the HTTP API share that port. Without `joining`
+   * they are the voters of a fresh data directory (bootstrap). Once the data directory holds a
+   * configuration (docs/MEMBERSHIP.md §4), that configuration decides who the members are; these
+   * URLs then only supply addresses the configuration does not record.
    */
   readonly peers: ReadonlyMap<NodeId, string>;
+  /**
+   * This node joins a running cluster (`--join`): a fresh data directory starts with an EMPTY
+   * configuration — the node never campaigns, and learns the configuration from the leader once
+   * an operator added it as a learner. `peers` then lists the members it was told about (to link
+   * to them), none of which it counts as voters.
+   */
+  readonly joining?: boolean;
   /** Failpoints armed for chaos tests; none in production. */
   readonly failpoints?: ReadonlySet<Failpoint>;
 }
@@ -64,7 +74,7 @@ export class NodeConfigError extends Error {
  * @throws NodeConfigError (see {@link validateNodeConfig})
  */
 export function nodeConfig(
-  identity: Pick<NodeConfig, "nodeId" | "peers" | "failpoints">,
+  identity: Pick<NodeConfig, "nodeId" | "peers" | "joining" | "failpoints">,
   timings: Partial<NodeTimings> = {},
 ): NodeConfig {
   const config: NodeConfig = { ...DEFAULT_NODE_TIMINGS, ...timings, ...identity };

@@ -30,14 +30,16 @@ import { pendingRead } from "./reads.js";
 import type { LoopStats } from "./ready-loop.js";
 import type {
   LeaderInfo,
+  MembershipView,
   NodeService,
   PeerStatusView,
   ProposeOptions,
   RaftStatusView,
   ReadConsistency,
+  RemoveMemberOptions,
 } from "./service.js";
 import type { SnapshotInfo } from "./snapshots.js";
-import { leaderInfo, notLeaderError } from "./submitter.js";
+import { notLeaderError } from "./submitter.js";
 
 export type { NodeDeps } from "./node-wiring.js";
 
@@ -58,6 +60,7 @@ export class CoordinatorNode implements NodeService {
     validateNodeConfig(deps.config);
     const loaded = await deps.store.load();
     const node = new CoordinatorNode(wireNode(deps, loaded), deps.timers);
+    node.parts.membership.afterTurn();
     node.parts.lifecycle.begin();
     return node;
   }
@@ -120,13 +123,14 @@ export class CoordinatorNode implements NodeService {
 
   /** {@inheritDoc NodeService.leader} */
   leader(): LeaderInfo {
-    return leaderInfo(this.parts.config.peers, this.parts.loop);
+    return this.parts.leader();
   }
 
   /** {@inheritDoc NodeService.raftStatus} */
   raftStatus(options: { withStateHash?: boolean } = {}): RaftStatusView {
     const { raw, config, transport, applier } = this.parts;
     const status = raw.status();
+    const configuration = raw.configuration();
     const peers: PeerStatusView[] = status.progress.map((peer) => ({
       id: peer.id,
       matchIndex: peer.matchIndex,
@@ -145,6 +149,12 @@ export class CoordinatorNode implements NodeService {
       lastLogIndex: status.lastLogIndex,
       snapshotIndex: status.snapshotIndex,
       peers,
+      membership: {
+        voters: configuration.voters,
+        learners: configuration.learners,
+        configIndex: configuration.index,
+        changeInFlight: configuration.changeInFlight,
+      },
       ...(options.withStateHash === true ? { stateHash: stateHash(applier.state) } : {}),
     };
   }
@@ -169,21 +179,14 @@ export class CoordinatorNode implements NodeService {
 
   /** {@inheritDoc NodeService.transferLeadership} */
   async transferLeadership(to?: NodeId): Promise<LeaderInfo> {
-    const { lifecycle, loop, conditions, config } = this.parts;
+    const { lifecycle, loop, config } = this.parts;
     lifecycle.assertAccepting();
     if (loop.role !== "Leader") throw notLeaderError(this.leader());
     const target = to ?? lifecycle.mostCaughtUpPeer();
     if (target === null) throw new CoordinatorError("invalid_request", "no peer to hand over to");
     if (target === this.nodeId) return this.leader();
     const timeoutMs = config.leadershipTransferTimeoutMs;
-    const steppedDown = await lifecycle.handOver(target);
-    const moved =
-      steppedDown &&
-      (await conditions.wait(
-        () => loop.leaderId !== null && loop.leaderId !== this.nodeId,
-        timeoutMs,
-      ));
-    if (!moved) {
+    if (!(await lifecycle.moveLeadership(target))) {
       throw new CoordinatorError(
         "proposal_timeout",
         `leadership did not move to ${target} within ${timeoutMs} ms`,
@@ -201,6 +204,29 @@ export class CoordinatorNode implements NodeService {
     return submitter.inLoop<Promise<SnapshotInfo>>(() =>
       snapshots.takeNow(applier.state, applier.appliedIndex),
     );
+  }
+
+  /** {@inheritDoc NodeService.members} */
+  members(): MembershipView {
+    return this.parts.membership.view();
+  }
+
+  /** {@inheritDoc NodeService.addMember} */
+  addMember(id: NodeId, address: string): Promise<MembershipView> {
+    this.parts.lifecycle.assertAccepting();
+    return this.parts.membership.add(id, address);
+  }
+
+  /** {@inheritDoc NodeService.promoteMember} */
+  promoteMember(id: NodeId): Promise<MembershipView> {
+    this.parts.lifecycle.assertAccepting();
+    return this.parts.membership.promote(id);
+  }
+
+  /** {@inheritDoc NodeService.removeMember} */
+  removeMember(id: NodeId, options?: RemoveMemberOptions): Promise<MembershipView> {
+    this.parts.lifecycle.assertAccepting();
+    return this.parts.membership.remove(id, options);
   }
 
   // ── Beyond NodeService ───────────────────────────────────────────────────────────────────

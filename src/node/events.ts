@@ -81,6 +81,18 @@ export interface NodeEventMap {
   };
   /** A report was refused for a stale fencing token (a fenced zombie worker). */
   fenced: { readonly index: LogIndex; readonly commandType: string };
+  /**
+   * The configuration in force on this node changed: a `Config` entry appended, committed or
+   * rolled back, or a snapshot installed (docs/MEMBERSHIP.md).
+   */
+  membership: {
+    readonly voters: readonly NodeId[];
+    readonly learners: readonly NodeId[];
+    readonly configIndex: LogIndex;
+    readonly changeInFlight: boolean;
+  };
+  /** This node's own removal committed: it stops, and its id is never a member again. */
+  removed: { readonly configIndex: LogIndex };
   /** The node stopped on an error it cannot continue after (storage, invariant). */
   fatal: { readonly error: Error };
 }

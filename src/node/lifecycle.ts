@@ -97,6 +97,23 @@ export class NodeLifecycle {
     return loop.role !== "Leader";
   }
 
+  /**
+   * Hands leadership to `target` ({@link handOver}) and waits, at most
+   * `leadershipTransferTimeoutMs` more, until another leader is known.
+   * @returns whether another node now leads
+   */
+  async moveLeadership(target: NodeId): Promise<boolean> {
+    const { loop, conditions, config } = this.deps;
+    const steppedDown = await this.handOver(target);
+    return (
+      steppedDown &&
+      (await conditions.wait(
+        () => loop.leaderId !== null && loop.leaderId !== config.nodeId,
+        config.leadershipTransferTimeoutMs,
+      ))
+    );
+  }
+
   /** The voter to hand leadership to: connected first, then the most caught up, then by id. */
   mostCaughtUpPeer(): NodeId | null {
     const { raw, transport } = this.deps;

@@ -20,11 +20,14 @@ import { NodeEvents } from "./events.js";
 import type { Failpoint } from "./failpoints.js";
 import { NO_FAULTS, type NodeFaults } from "./faults.js";
 import { LeaderDuties } from "./leader-duties.js";
+import { MemberDirectory } from "./member-directory.js";
+import { Membership } from "./membership.js";
 import { NodeLifecycle } from "./lifecycle.js";
 import type { NodeClock, NodeLogger, NodeStore, NodeTimers, NodeTransport } from "./ports.js";
 import { ProposalTracker } from "./proposals.js";
 import { ReadBatcher } from "./reads.js";
 import { ReadyLoop } from "./ready-loop.js";
+import type { LeaderInfo } from "./service.js";
 import { Snapshotter } from "./snapshots.js";
 import { NodePhase, Submitter, leaderInfo, notLeaderError } from "./submitter.js";
 
@@ -87,6 +90,10 @@ export interface NodeParts {
   readonly duties: LeaderDuties;
   readonly snapshots: Snapshotter;
   readonly lifecycle: NodeLifecycle;
+  readonly directory: MemberDirectory;
+  readonly membership: Membership;
+  /** The leader as this node knows it, with its URL. */
+  readonly leader: () => LeaderInfo;
 }
 
 function sortedIds(peers: ReadonlyMap<NodeId, string>): NodeId[] {
@@ -94,20 +101,30 @@ function sortedIds(peers: ReadonlyMap<NodeId, string>): NodeId[] {
 }
 
 /**
- * The voters the node starts with: those of its latest snapshot, which must be the configured
- * peers (membership changes are not supported yet), or the configured peers on a fresh log.
- * @throws NodeConfigError when the data directory belongs to another cluster layout
+ * The configuration the node starts from, before the `Config` entries of its log: that of its
+ * latest snapshot; on a data directory without one, the voters named by the flags (bootstrap),
+ * or none for a joining node (docs/MEMBERSHIP.md §4, §7). A stored configuration wins over the
+ * flags: membership is replicated state, and the flags only named the first voters.
  */
 function startConfState(config: NodeConfig, snapshot: Snapshot | null): ConfState {
-  const voters = sortedIds(config.peers);
   const stored = snapshot?.metadata.confState;
-  if (stored !== undefined && stored.voters.join(",") !== voters.join(",")) {
-    throw new NodeConfigError(
-      `the data directory holds a snapshot of voters [${stored.voters.join(", ")}], ` +
-        `but the configured peers are [${voters.join(", ")}]`,
-    );
-  }
-  return stored ?? { voters, learners: [] };
+  if (stored !== undefined) return stored;
+  if (config.joining === true) return { voters: [], learners: [] };
+  return { voters: sortedIds(config.peers), learners: [] };
+}
+
+/**
+ * @throws NodeConfigError when the recovered configuration has committed this node's removal:
+ *   its id is never a member again (docs/MEMBERSHIP.md §5), so it must not serve
+ */
+function checkNotRemoved(config: NodeConfig, raw: RawNode): void {
+  const conf = raw.configuration();
+  if (conf.changeInFlight || !(conf.removed ?? []).includes(config.nodeId)) return;
+  throw new NodeConfigError(
+    `node ${config.nodeId} was removed from the cluster (configuration at index ${conf.index}); ` +
+      `its id is never reused: start a new node with a new id and an empty data directory, ` +
+      `and add it with \`member add\` (docs/RUNBOOKS.md)`,
+  );
 }
 
 /** The Raft core and the applied state, recovered from what the store loaded. */
@@ -131,6 +148,7 @@ function recoverCore(deps: NodeDeps, loaded: LoadedRaftState, events: NodeEvents
     applied: applier.appliedIndex,
     ...(deps.raftFaults === undefined ? {} : { faults: deps.raftFaults }),
   });
+  checkNotRemoved(config, raw);
   const start = {
     term: hardState.term,
     commitIndex: Math.max(hardState.commit, applier.appliedIndex),
@@ -186,9 +204,17 @@ export function wireNode(deps: NodeDeps, loaded: LoadedRaftState): NodeParts {
     events,
     onFailure: (error) => loop.fail(error),
   });
+  const directory = new MemberDirectory(config, raw.configuration());
   const lifecycle = new NodeLifecycle({
     ...{ config, store, transport, timers, logger, events, storage, raw, loop, phase },
     ...{ submitter, proposals, reads, conditions, duties, snapshots, onFatal: deps.onFatal },
+  });
+  const leader = () => leaderInfo(directory, loop);
+  const membership = new Membership({
+    ...{ config, raw, loop, submitter, proposals, directory, transport, timers, events, logger },
+    moveLeadership: (target) => lifecycle.moveLeadership(target),
+    leader,
+    stop: () => void lifecycle.stop(),
   });
   loop.attach({
     onRoleChanged: () => duties.rearm(),
@@ -197,12 +223,14 @@ export function wireNode(deps: NodeDeps, loaded: LoadedRaftState): NodeParts {
       duties.rearm();
       snapshots.maybeTake(applier.state, applier.appliedIndex);
     },
-    notLeader: () => notLeaderError(leaderInfo(config.peers, loop)),
+    afterReady: () => membership.afterTurn(),
+    notLeader: () => notLeaderError(leader()),
     onFailure: (error) => lifecycle.fail(error),
     onCrash: deps.onCrash,
   });
   return {
     ...{ config, store, transport, clock, logger, events, storage, raw, applier, proposals },
     ...{ reads, conditions, loop, phase, submitter, duties, snapshots, lifecycle },
+    ...{ directory, membership, leader },
   };
 }

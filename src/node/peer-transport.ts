@@ -35,6 +35,7 @@ export function createNodePeerTransport(
     close: () => transport.close(),
     isConnected: (peer: NodeId) =>
       transport.stats().peers.some((link) => link.id === peer && link.state === "up"),
+    setPeers: (peers) => transport.setPeers(peers),
     handleUpgrade: (request, socket, head) => transport.handleUpgrade(request, socket, head),
     stats: () => transport.stats(),
   };

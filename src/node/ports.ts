@@ -45,6 +45,11 @@ export interface NodeTransport {
   close(): Promise<void>;
   /** Whether the link to `peer` is up right now. */
   isConnected(peer: NodeId): boolean;
+  /**
+   * The peers to keep links to (id → `host:port`), as the configuration changes: new ones are
+   * linked, unlisted ones closed (docs/MEMBERSHIP.md).
+   */
+  setPeers(peers: ReadonlyMap<NodeId, string>): void;
 }
 
 /** Time as the node reads it. */

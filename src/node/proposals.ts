@@ -14,10 +14,10 @@ import type { LogIndex, Term } from "../util/ids.js";
 import { NO_FAULTS, type NodeFaults } from "./faults.js";
 import type { Pending } from "./pending.js";
 
-interface Waiter {
-  readonly term: Term;
-  readonly pending: Pending<ApplyResult>;
-}
+/** A command's proposal (answered with its result) or a configuration change's (with null). */
+type Waiter =
+  | { readonly term: Term; readonly config: false; readonly pending: Pending<ApplyResult> }
+  | { readonly term: Term; readonly config: true; readonly pending: Pending<null> };
 
 function dropped(index: LogIndex, term: Term): CoordinatorError {
   return new CoordinatorError(
@@ -41,8 +41,21 @@ export class ProposalTracker {
 
   /** `pending` was appended at (index, term); a settled proposal forgets its slot. */
   track(index: LogIndex, term: Term, pending: Pending<ApplyResult>): void {
+    this.add(index, { term, config: false, pending });
+  }
+
+  /**
+   * A configuration change was appended at (index, term) (docs/MEMBERSHIP.md): `pending` resolves
+   * once that entry is committed and applied here, and fails like a command's proposal when the
+   * entry is lost.
+   */
+  trackConfig(index: LogIndex, term: Term, pending: Pending<null>): void {
+    this.add(index, { term, config: true, pending });
+  }
+
+  private add(index: LogIndex, waiter: Waiter): void {
+    const { term, pending } = waiter;
     this.byIndex.get(index)?.pending.reject(dropped(index, term));
-    const waiter = { term, pending };
     this.byIndex.set(index, waiter);
     void pending.promise.then(
       () => this.forget(index, waiter),
@@ -69,14 +82,19 @@ export class ProposalTracker {
   }
 
   /**
-   * The entry at (index, term) was applied with `result` (null for a NoOp): the proposal at
-   * `index`, if any, is answered.
+   * The entry at (index, term) was applied with `result` (null for a NoOp or a Config entry): the
+   * proposal at `index`, if any, is answered.
    */
   onApplied(index: LogIndex, term: Term, result: ApplyResult | null): void {
     const waiter = this.byIndex.get(index);
     if (waiter === undefined) return;
     if (waiter.term !== term && this.faults.answerByIndexOnly !== true) {
       waiter.pending.reject(dropped(index, waiter.term));
+      return;
+    }
+    if (waiter.config) {
+      // Same (index, term) is the same entry (Raft's Log Matching): the change committed.
+      waiter.pending.resolve(null);
       return;
     }
     if (result === null) {

@@ -55,6 +55,8 @@ export interface ReadyLoopHooks {
    * of a NoOp among them (a leader's first entry of its term committed), else null.
    */
   readonly afterApply: (noOpTerm: Term | null) => void;
+  /** Every Ready was handled (the configuration may have changed: ./membership.ts). */
+  readonly afterReady: () => void;
   /** The error a proposal gets when this node is not the leader. */
   readonly notLeader: () => CoordinatorError;
   /** The loop stopped on an error the node cannot continue after. */
@@ -394,6 +396,7 @@ export class ReadyLoop {
         appliedIndex: this.parts.applier.appliedIndex,
       });
     }
+    this.attached.afterReady();
     this.parts.conditions.check();
   }
 

@@ -7,12 +7,12 @@
  */
 import { CoordinatorError } from "../errors.js";
 import type { ApplyResult, Command } from "../state-machine/index.js";
-import type { NodeId } from "../util/ids.js";
 import { encodeCommand } from "../wire/command-codec.js";
 import type { NodeConfig } from "./config.js";
 import type { NodeEvents, ProposalOutcome } from "./events.js";
 import { Pending, type Settlement } from "./pending.js";
 import type { NodeClock, NodeTimers } from "./ports.js";
+import type { MemberDirectory } from "./member-directory.js";
 import type { ReadyLoop } from "./ready-loop.js";
 import type { LeaderInfo } from "./service.js";
 
@@ -29,10 +29,10 @@ export class NodePhase {
   }
 }
 
-/** The leader as `loop` knows it, with its URL from the configured peers. */
-export function leaderInfo(peers: ReadonlyMap<NodeId, string>, loop: ReadyLoop): LeaderInfo {
+/** The leader as `loop` knows it, with its URL from the member directory. */
+export function leaderInfo(directory: MemberDirectory, loop: ReadyLoop): LeaderInfo {
   const leaderId = loop.leaderId;
-  return { leaderId, leaderUrl: leaderId === null ? null : (peers.get(leaderId) ?? null) };
+  return { leaderId, leaderUrl: leaderId === null ? null : directory.url(leaderId) };
 }
 
 /** The error a write gets on a node that does not lead: where the leader is, if known. */

@@ -142,6 +142,14 @@ export interface Transport {
   send(message: Message): void;
   /** Starts dialing peers and the keep-alive pings. */
   start(): void;
+  /**
+   * Replaces the set of peers (id → `host:port`; an entry for `selfId` is ignored), as the
+   * cluster's configuration changes (docs/MEMBERSHIP.md): links to new peers are created (and
+   * started, if the transport is), links to peers no longer listed are closed, and a dialed
+   * peer whose address changed is redialed at the new one.
+   * @throws TransportConfigError on a malformed id or address (nothing changes then)
+   */
+  setPeers(peers: ReadonlyMap<NodeId, string>): void;
   /** Closes every link and timer; resolves when all sockets are closed. Idempotent. */
   close(): Promise<void>;
   stats(): TransportStats;
@@ -197,12 +205,16 @@ function checkSecret(secret: string | null, insecure: boolean): void {
  */
 export function createTransport(options: TransportOptions): Transport {
   checkNodeId(options.selfId, "the node id");
-  for (const [id, address] of options.peers) {
-    checkNodeId(id, "a peer id");
-    if (id !== options.selfId) checkAddress(id, address);
-  }
+  checkPeers(options.selfId, options.peers);
   checkSecret(options.clusterSecret, options.insecure === true);
   return new PeerTransport(options);
+}
+
+function checkPeers(selfId: NodeId, peers: ReadonlyMap<NodeId, string>): void {
+  for (const [id, address] of peers) {
+    checkNodeId(id, "a peer id");
+    if (id !== selfId) checkAddress(id, address);
+  }
 }
 
 function closed(ws: WebSocket): Promise<void> {
@@ -216,6 +228,11 @@ class PeerTransport implements Transport {
   private readonly logger: TransportLogger;
   private readonly clock: () => number;
   private readonly links = new Map<NodeId, PeerLink>();
+  /** Each linked peer's address (the authenticator reads the two sets below as they change). */
+  private readonly addresses = new Map<NodeId, string>();
+  private readonly dialers = new Set<NodeId>();
+  private readonly peerIds = new Set<NodeId>();
+  private readonly prng: Prng;
   private readonly sockets = new Set<WebSocket>();
   private readonly server: WebSocketServer;
   private readonly auth: PeerAuthenticator;
@@ -235,22 +252,56 @@ class PeerTransport implements Transport {
       maxPayload: this.limits.messageBytesMax,
       perMessageDeflate: false,
     });
-    const prng = options.prng ?? createPrng(randomInt(2 ** 31));
-    const dialers = new Set<NodeId>();
-    for (const [id, address] of options.peers) {
-      if (id === options.selfId) continue;
-      const dials = options.selfId < id;
-      if (!dials) dialers.add(id);
-      this.links.set(id, this.createLink(id, address, dials, prng.fork()));
-    }
+    this.prng = options.prng ?? createPrng(randomInt(2 ** 31));
+    for (const [id, address] of options.peers) this.addPeer(id, address);
     this.auth = new PeerAuthenticator({
       selfId: options.selfId,
-      dialers,
-      peers: new Set(this.links.keys()),
+      dialers: this.dialers,
+      peers: this.peerIds,
       secret: this.secret,
       clockSkewMsMax: this.limits.authClockSkewMsMax,
       noncesMax: this.limits.authNoncesMax,
     });
+  }
+
+  /** Links `id` at `address`: the node with the smaller id dials, the other accepts. */
+  private addPeer(id: NodeId, address: string): void {
+    if (id === this.options.selfId) return;
+    const dials = this.options.selfId < id;
+    if (!dials) this.dialers.add(id);
+    this.peerIds.add(id);
+    this.addresses.set(id, address);
+    this.links.set(id, this.createLink(id, address, dials, this.prng.fork()));
+  }
+
+  private removePeer(id: NodeId): void {
+    this.links.get(id)?.close();
+    this.links.delete(id);
+    this.addresses.delete(id);
+    this.dialers.delete(id);
+    this.peerIds.delete(id);
+  }
+
+  setPeers(peers: ReadonlyMap<NodeId, string>): void {
+    checkPeers(this.options.selfId, peers);
+    if (this.closing !== null) return;
+    const started = this.pingTimer !== null;
+    for (const id of [...this.links.keys()]) {
+      const address = peers.get(id);
+      const moved = address !== undefined && address !== this.addresses.get(id);
+      if (address === undefined || (moved && this.options.selfId < id)) {
+        this.removePeer(id);
+        this.logger.info({ peer: id, address: address ?? null }, "peer link removed");
+      } else if (moved) {
+        this.addresses.set(id, address);
+      }
+    }
+    for (const [id, address] of peers) {
+      if (id === this.options.selfId || this.links.has(id)) continue;
+      this.addPeer(id, address);
+      this.logger.info({ peer: id, address }, "peer link added");
+      if (started) this.links.get(id)?.start();
+    }
   }
 
   private createLink(id: NodeId, address: string, dials: boolean, prng: Prng): PeerLink {

@@ -58,6 +58,8 @@ export async function waitFor<T>(
 export class FakeNetwork {
   private readonly handlers = new Map<NodeId, TransportHandlers>();
   private readonly cut = new Set<string>();
+  /** The peers each node last asked to keep links to (NodeTransport.setPeers). */
+  readonly linked = new Map<NodeId, ReadonlySet<NodeId>>();
   /** Messages delivered, by type. */
   readonly delivered = new Map<string, number>();
 
@@ -69,6 +71,7 @@ export class FakeNetwork {
       start: () => undefined,
       close: async () => void this.handlers.delete(id),
       isConnected: (peer) => !this.cut.has(`${id}>${peer}`) && this.handlers.has(peer),
+      setPeers: (peers) => void this.linked.set(id, new Set(peers.keys())),
     };
   }
 
@@ -181,6 +184,8 @@ export class TestCluster {
   readonly fatal: Error[] = [];
   readonly crashes: string[] = [];
   private seed = 1;
+  /** Nodes started with `joining` (by {@link join}); they restart the same way. */
+  private readonly joined = new Set<NodeId>();
 
   private constructor(private readonly options: ClusterOptions) {
     this.ids = Array.from({ length: options.size ?? 3 }, (_, i) => asNodeId(`n${i + 1}`));
@@ -200,6 +205,18 @@ export class TestCluster {
     return `http://127.0.0.1:${7100 + Number(id.slice(1))}`;
   }
 
+  /**
+   * Starts a NEW node `id` that joins the running cluster (an empty data directory, an empty
+   * configuration, the current nodes as the members it knows): it does nothing until a leader
+   * adds it as a learner.
+   */
+  async join(id: NodeId): Promise<CoordinatorNode> {
+    this.dirs.set(id, await mkdtemp(path.join(os.tmpdir(), `elk-node-${id}-`)));
+    this.ids.push(id);
+    this.joined.add(id);
+    return this.startNode(id);
+  }
+
   /** Starts node `id` from its data directory (again, after a stop). */
   async startNode(id: NodeId, failpoints?: ReadonlySet<Failpoint>): Promise<CoordinatorNode> {
     const dir = this.dirs.get(id)!;
@@ -211,6 +228,7 @@ export class TestCluster {
         {
           nodeId: id,
           peers: new Map(this.ids.map((peer) => [peer, TestCluster.urlOf(peer)])),
+          ...(this.joined.has(id) ? { joining: true } : {}),
           ...(armed === undefined ? {} : { failpoints: armed }),
         },
         { ...TEST_TIMINGS, ...this.options.timings },
@@ -224,7 +242,10 @@ export class TestCluster {
       onFatal: (error) => void this.fatal.push(error),
       onCrash: (failpoint) => void this.crashes.push(`${id} ${failpoint}`),
     };
-    const node = await CoordinatorNode.start(deps);
+    const node = await CoordinatorNode.start(deps).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
     this.nodes.set(id, node);
     return node;
   }

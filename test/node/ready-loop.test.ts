@@ -58,6 +58,7 @@ function singleVoter(options: { failPersist?: boolean } = {}) {
         start: silent,
         close: async () => undefined,
         isConnected: () => false,
+        setPeers: silent,
       },
       applier,
       proposals,
@@ -75,6 +76,7 @@ function singleVoter(options: { failPersist?: boolean } = {}) {
   loop.attach({
     onRoleChanged: silent,
     afterApply: silent,
+    afterReady: silent,
     notLeader: () => new CoordinatorError("not_leader"),
     onFailure: (error) => failures.push(error),
     onCrash: silent,

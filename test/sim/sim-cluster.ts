@@ -66,6 +66,8 @@ export class SimNode {
   /** The running production node, or null while down or starting. */
   node: CoordinatorNode | null = null;
   private handlers: TransportHandlers | null = null;
+  /** The peers the node keeps links to (NodeTransport.setPeers); null until it says. */
+  private linked: ReadonlySet<NodeId> | null = null;
   /** Lives begun, failed starts and fail-stops, for summaries. */
   readonly counts = { starts: 0, failedStarts: 0, failStops: 0 };
 
@@ -200,9 +202,20 @@ export class SimNode {
       close: () => Promise.resolve(),
       isConnected: (peer) => {
         const to = ids.indexOf(peer);
-        return to >= 0 && network.isLinkUp(this.index, to) && (this.nodes[to]?.isUp ?? false);
+        return (
+          this.isLinked(peer) &&
+          to >= 0 &&
+          network.isLinkUp(this.index, to) &&
+          (this.nodes[to]?.isUp ?? false)
+        );
       },
+      setPeers: (peers) => void (this.linked = new Set(peers.keys())),
     };
+  }
+
+  /** Like the real transport, a node reaches only the peers it keeps links to. */
+  private isLinked(peer: NodeId): boolean {
+    return this.linked === null || this.linked.has(peer);
   }
 
   private send(message: Message): void {
@@ -213,6 +226,7 @@ export class SimNode {
       observer.failed(this.id, new Error(`a message to a bad address: ${message.to}`));
       return;
     }
+    if (!this.isLinked(message.to)) return;
     observer.sent(this.id, message);
     const copies = network.transmit(this.index, to, world.nowMs);
     if (copies.length === 0) return;

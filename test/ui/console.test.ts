@@ -91,10 +91,10 @@ describe("the console in Chromium", () => {
     const later = await waitForProgressAbove("p", early);
     expect(later).toBeGreaterThan(early);
     await page.screenshot({ path: path.join(ARTIFACTS, "plans.png"), fullPage: true });
-    // Under load a leader may change before the kill: kill the one the page shows now (the
-    // page's own node, unless leadership moved since the start).
+    // Under load leadership may have moved since the start: open the page on the leader of now,
+    // so that the node killed is the page's own and the page must reconnect elsewhere.
     const leader = await cluster.waitForLeader();
-    await page.goto(`${first.url}/ui#/cluster`);
+    await page.goto(`${leader.url}/ui#/cluster`);
     await page.waitForSelector(`#leader[data-leader="${leader.leaderId}"]`, { timeout: 10_000 });
 
     const killedAtMs = Date.now();
