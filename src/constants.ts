@@ -87,6 +87,11 @@ export const raftConfRemovedIdsMax = 4096;
  * until it catches up (with 2 voters, every commit).
  */
 export const learnerCaughtUpEntriesMax = 100;
+/**
+ * A node started with `--join` and an empty data directory asks the endpoints for the cluster's
+ * members for at most this long before it gives up (and exits, to be restarted).
+ */
+export const joinDiscoveryTimeoutMs = 120_000;
 
 // ── Raft store (src/storage) ───────────────────────────────────────────────────────────────
 /** Snapshot data is stored in chunks of at most this many bytes (one LevelDB value each). */

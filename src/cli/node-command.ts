@@ -110,6 +110,10 @@ async function runNode(
       onFatal: () => process.exit(EXIT_FAILURE),
       // Like a SIGKILL: 128 + 9.
       onCrash: () => process.exit(137),
+      // Removed on purpose (`member remove`): done, not failed; a restart refuses to serve.
+      onRemoved: () => {
+        void (tracing?.shutdown() ?? Promise.resolve()).finally(() => process.exit(EXIT_OK));
+      },
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

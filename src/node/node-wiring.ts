@@ -103,14 +103,18 @@ function sortedIds(peers: ReadonlyMap<NodeId, string>): NodeId[] {
 /**
  * The configuration the node starts from, before the `Config` entries of its log: that of its
  * latest snapshot; on a data directory without one, the voters named by the flags (bootstrap),
- * or none for a joining node (docs/MEMBERSHIP.md §4, §7). A stored configuration wins over the
+ * with their addresses, or none for a joining node (docs/MEMBERSHIP.md §4, §7). A stored configuration wins over the
  * flags: membership is replicated state, and the flags only named the first voters.
  */
 function startConfState(config: NodeConfig, snapshot: Snapshot | null): ConfState {
   const stored = snapshot?.metadata.confState;
   if (stored !== undefined) return stored;
   if (config.joining === true) return { voters: [], learners: [] };
-  return { voters: sortedIds(config.peers), learners: [] };
+  const voters = sortedIds(config.peers);
+  // The flags' addresses become the bootstrap configuration's, so the first change carries every
+  // member's address to the nodes that join later (docs/MEMBERSHIP.md §2).
+  const addresses = voters.map((id) => ({ id, address: new URL(config.peers.get(id)!).host }));
+  return { voters, learners: [], addresses };
 }
 
 /**

@@ -35,8 +35,19 @@ export interface ListenAddress {
 export interface ServerConfig {
   readonly nodeId: NodeId;
   readonly listen: ListenAddress;
-  /** Every voter, this node included: id → `host:port` as THIS node reaches it. */
+  /**
+   * The members named by the flags, this node included: id → `host:port` as THIS node reaches
+   * it (its own entry is its advertised address). Without `join`, the voters of a fresh data
+   * directory; with `join`, this node alone.
+   */
   readonly peers: ReadonlyMap<NodeId, string>;
+  /**
+   * Join a running cluster (docs/MEMBERSHIP.md): HTTP base URLs of some of its members, asked
+   * for the membership when the data directory is fresh.
+   */
+  readonly join?: readonly string[];
+  /** The token (read scope) `join` sends; default `apiToken`. */
+  readonly joinToken?: string;
   /** The node's data directory, absolute (the LevelDB files live in its `raft` folder). */
   readonly dataDir: string;
   /** Shared by every node of the cluster; authenticates peer links (≥ 16 bytes). */
@@ -88,11 +99,13 @@ export interface ServerOptionSpec {
 /** The settings that are not timings. */
 type IdentityKey =
   "id" | "listen" | "peers" | "dataDir" | "clusterSecret" | "apiToken" | "logLevel";
+/** The settings of joining a running cluster (docs/MEMBERSHIP.md). */
+type JoinKey = "join" | "joinToken";
 /** The settings of TLS and scoped tokens (docs/SECURITY.md). */
 type SecurityKey = "tlsCert" | "tlsKey" | "tlsCa" | "apiTokensFile";
 /** The settings of the Redis mirror (docs/REDIS-MIRROR.md). */
 type MirrorKey = "redisUrl" | "redisPrefix" | "redisMirrorCompleted" | "redisCompletedTtlSeconds";
-export type ServerOptionKey = IdentityKey | SecurityKey | MirrorKey | keyof NodeTimings;
+export type ServerOptionKey = IdentityKey | JoinKey | SecurityKey | MirrorKey | keyof NodeTimings;
 
 const TIMING_DESCRIPTIONS: Readonly<Record<keyof NodeTimings, string>> = {
   tickIntervalMs: "wall-clock length of one Raft tick",
@@ -118,7 +131,21 @@ export const SERVER_OPTIONS: readonly ServerOptionSpec[] = [
   {
     key: "peers",
     valueName: "<id=host:port,…>",
-    description: "every node of the cluster, this one included (default: this node alone)",
+    description:
+      "the first voters of a new cluster, this node included (default: this node alone); " +
+      "with --join, only this node's advertised address",
+  },
+  {
+    key: "join",
+    valueName: "<url,…>",
+    description:
+      "join a running cluster: HTTP base URLs of some members; it learns the members from " +
+      "them and waits to be added (`member add`)",
+  },
+  {
+    key: "joinToken",
+    valueName: "<token>",
+    description: "a read-scope token --join sends when the cluster needs one (default --api-token)",
   },
   { key: "dataDir", valueName: "<dir>", description: "the node's data directory" },
   {
@@ -280,6 +307,16 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
         `it lists ${[...peers.keys()].join(", ")}`,
     );
   }
+  const joinRaw = pick("join");
+  const join = joinRaw === undefined ? undefined : parseJoin(joinRaw);
+  if (join !== undefined && peers.size > 1) {
+    throw new ServerConfigError(
+      `${joinRaw?.origin ?? "--join"} and ${peersRaw?.origin ?? "--peers"} exclude each other: ` +
+        `a joining node learns the members from the cluster, so --peers may name only this ` +
+        `node (its advertised address)`,
+    );
+  }
+  const joinToken = optionalText(pick("joinToken"));
   const dataDir = path.resolve(text(required(pick("dataDir"), "dataDir")));
   const clusterSecret = parseSecret(pick("clusterSecret"));
   const apiToken = optionalText(pick("apiToken"));
@@ -293,6 +330,8 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
     nodeId,
     listen,
     peers,
+    ...(join === undefined ? {} : { join }),
+    ...(joinToken === undefined ? {} : { joinToken }),
     dataDir,
     clusterSecret,
     ...(apiToken === undefined ? {} : { apiToken }),
@@ -377,6 +416,24 @@ function parseAddress(raw: Raw, what = raw.origin): ListenAddress {
     throw new ServerConfigError(`${what} must be host:port with a port 1..65535, got "${address}"`);
   }
   return { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port };
+}
+
+/** `http://10.0.0.1:7101,https://…` (or, in a file, an array of URLs). */
+function parseJoin(raw: Raw): string[] {
+  const values =
+    typeof raw.value === "string"
+      ? raw.value.split(",")
+      : Array.isArray(raw.value)
+        ? raw.value.map(String)
+        : [];
+  const urls = values.map((value) => value.trim().replace(/\/$/, "")).filter((v) => v !== "");
+  if (urls.length === 0) throw new ServerConfigError(`${raw.origin} must list at least one URL`);
+  for (const url of urls) {
+    if (!/^https?:\/\/[^/\s]+$/.test(url)) {
+      throw new ServerConfigError(`${raw.origin}: "${url}" is not http(s)://host:port`);
+    }
+  }
+  return urls;
 }
 
 /** `n1=127.0.0.1:7101,n2=…` (or, in a file, `{ "n1": "127.0.0.1:7101", … }`). */

@@ -36,6 +36,7 @@ import { NodeTracing, tracedService, tracingActive } from "../tracing/index.js";
 import type { NodeId } from "../util/ids.js";
 import { createPrng } from "../util/prng.js";
 import { peerUrls, type ListenAddress, type ServerConfig } from "./config.js";
+import { discoverMembers } from "./join.js";
 import { loadSecurity, type Security } from "./security.js";
 
 /** How long open HTTP connections get to finish once a stopping server stops listening. */
@@ -54,6 +55,11 @@ export interface ServerOptions {
    * process should die as if SIGKILLed.
    */
   readonly onCrash: (failpoint: Failpoint) => void;
+  /**
+   * This node's removal from the cluster committed (docs/MEMBERSHIP.md §5): the server has
+   * stopped; the process should exit (0: the operator asked for it). Default: nothing more.
+   */
+  readonly onRemoved?: () => void;
   /** What `/metrics` serves instead of the process's registry (tests). */
   readonly metrics?: MetricsSource;
   /** Also called once per served request (the HTTP RED metrics are fed either way). */
@@ -96,6 +102,7 @@ export class ListenError extends Error {
  * @throws StorageError when the data directory is locked by another process, corrupt or unreadable
  * @throws NodeConfigError when the data directory belongs to another cluster layout
  * @throws ListenError when the address is taken or cannot be bound
+ * @throws JoinError when `--join` is given, the data directory is fresh, and no endpoint answers
  * @throws SecurityConfigError when the TLS files or the API tokens file cannot be used
  */
 export async function startServer(
@@ -108,15 +115,16 @@ export async function startServer(
   let transport: NodePeerTransport;
   let node: CoordinatorNode;
   try {
+    const peers = await joinedPeers(config, store, security, logger);
     transport = createNodePeerTransport({
       selfId: config.nodeId,
-      peers: config.peers,
+      peers,
       clusterSecret: config.clusterSecret,
       logger: logger.child({ component: "transport" }),
       ...(security.tls === undefined ? {} : { tls: security.tls }),
     });
     node = await CoordinatorNode.start({
-      config: nodeConfigOf(config, logger),
+      config: nodeConfigOf({ ...config, peers }, logger),
       store,
       transport,
       clock: REAL_CLOCK,
@@ -173,23 +181,59 @@ export async function startServer(
     await app.close();
     await closeHttp(server);
   };
+  const stop = () => (stopping ??= shutdown());
+  node.events.on("removed", ({ configIndex }) => {
+    logger.warn({ configIndex }, "this node was removed from the cluster; the server stops");
+    void stop().then(
+      () => options.onRemoved?.(),
+      (error: unknown) => logger.error({ err: String(error) }, "stopping after removal failed"),
+    );
+  });
   return {
     url,
     nodeId: config.nodeId,
     service: node,
     mirror,
     metricsRegistry,
-    stop: () => (stopping ??= shutdown()),
+    stop,
     reload: () =>
       security.reload((tlsOptions) => (server as https.Server).setSecureContext(tlsOptions)),
   };
+}
+
+/**
+ * The peers the node starts with: those of the flags; for a node that joins (`--join`) with a
+ * fresh data directory, also the members the cluster names (docs/MEMBERSHIP.md). A joined node
+ * restarting from its data directory needs no one: its log holds the configuration.
+ * @throws JoinError when no `--join` endpoint answers in time
+ */
+async function joinedPeers(
+  config: ServerConfig,
+  store: RaftStore,
+  security: Security,
+  logger: Logger,
+): Promise<ReadonlyMap<NodeId, string>> {
+  if (config.join === undefined || store.holdsLog()) return config.peers;
+  const token = config.joinToken ?? config.apiToken;
+  const ca = security.tls?.().ca;
+  const { members } = await discoverMembers({
+    endpoints: config.join,
+    ...(token === undefined ? {} : { token }),
+    ...(ca === undefined ? {} : { ca }),
+    logger: logger.child({ component: "join" }),
+  });
+  if (members.has(config.nodeId)) {
+    logger.info({ nodeId: config.nodeId }, "this node is already a member; it catches up");
+  }
+  return new Map([...members, ...config.peers]);
 }
 
 /** The node's configuration, with the failpoints of ELK_FAILPOINTS armed on their timers. */
 function nodeConfigOf(config: ServerConfig, logger: Logger): NodeConfig {
   const failpoints = armFailpoints(config, logger);
   const peers = peerUrls(config.peers, config.tls !== undefined);
-  const identity = { nodeId: config.nodeId, peers, failpoints };
+  const joining = config.join !== undefined;
+  const identity = { nodeId: config.nodeId, peers, failpoints, ...(joining ? { joining } : {}) };
   return nodeConfig(identity, config.timings);
 }
 

@@ -112,6 +112,11 @@ export class RaftStore {
     }
   }
 
+  /** Whether the store holds any log entry or snapshot (false for a fresh data directory). */
+  holdsLog(): boolean {
+    return lastIndexOf(this.bounds) > 0;
+  }
+
   /**
    * Reads and validates everything: hard state, latest snapshot, the log after it.
    * @throws StorageError `corrupt` naming the bad record (undecodable, gap in the log, terms

@@ -280,3 +280,28 @@ describe("failpoints (chaos only)", () => {
     );
   });
 });
+
+describe("--join", () => {
+  it("takes a list of member URLs, in flags and as an array in a file", async () => {
+    const config = resolve({
+      flags: { ...BASE, join: "http://10.0.0.1:7101, https://n2.example:7101/", joinToken: "t" },
+    });
+    expect(config.join).toEqual(["http://10.0.0.1:7101", "https://n2.example:7101"]);
+    expect(config.joinToken).toBe("t");
+    expect([...config.peers.keys()]).toEqual(["n1"]);
+    const file = path.join(dir, "join.json");
+    await writeFile(file, JSON.stringify({ join: ["http://10.0.0.3:7101"] }));
+    const fromFile = resolve({ flags: BASE, file: await readConfigFile(file) });
+    expect(fromFile.join).toEqual(["http://10.0.0.3:7101"]);
+  });
+
+  it("refuses other peers next to it, and anything but http(s)://host:port", () => {
+    expect(
+      failure({ flags: { ...BASE, join: "http://a:1", peers: "n1=127.0.0.1:7101,n2=b:2" } }),
+    ).toMatch(/--join and --peers exclude each other/);
+    expect(failure({ flags: { ...BASE, join: "a:1" } })).toMatch(
+      /"a:1" is not http\(s\):\/\/host:port/,
+    );
+    expect(failure({ flags: { ...BASE, join: " , " } })).toMatch(/at least one URL/);
+  });
+});
