@@ -127,7 +127,8 @@ export const BOUNDARIES = {
       "tracing-sdk",
       ...FOUNDATION,
     ],
-    packages: ["pino", "fastify", "@opentelemetry/api"],
+    // undici: `--join` asks a running cluster for its members before the node exists (join.ts).
+    packages: ["pino", "fastify", "undici", "@opentelemetry/api"],
     nodeBuiltins: true,
   },
   // Client commands use protocol/worker only; `node` and `dev` reach the server through server/.

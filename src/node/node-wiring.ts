@@ -11,7 +11,6 @@ import { RawNode } from "../raft/raw-node.js";
 import type { RaftConfig, RaftFaults } from "../raft/config.js";
 import type { ConfState, Snapshot } from "../raft/types.js";
 import type { LoadedRaftState } from "../storage/raft-store.js";
-import type { NodeId } from "../util/ids.js";
 import type { Prng } from "../util/prng.js";
 import { Applier } from "./applier.js";
 import { ConditionWaiters } from "./conditions.js";
@@ -96,10 +95,6 @@ export interface NodeParts {
   readonly leader: () => LeaderInfo;
 }
 
-function sortedIds(peers: ReadonlyMap<NodeId, string>): NodeId[] {
-  return [...peers.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
 /**
  * The configuration the node starts from, before the `Config` entries of its log: that of its
  * latest snapshot; on a data directory without one, the voters named by the flags (bootstrap),
@@ -110,11 +105,12 @@ function startConfState(config: NodeConfig, snapshot: Snapshot | null): ConfStat
   const stored = snapshot?.metadata.confState;
   if (stored !== undefined) return stored;
   if (config.joining === true) return { voters: [], learners: [] };
-  const voters = sortedIds(config.peers);
   // The flags' addresses become the bootstrap configuration's, so the first change carries every
   // member's address to the nodes that join later (docs/MEMBERSHIP.md §2).
-  const addresses = voters.map((id) => ({ id, address: new URL(config.peers.get(id)!).host }));
-  return { voters, learners: [], addresses };
+  const addresses = [...config.peers]
+    .map(([id, url]) => ({ id, address: new URL(url).host }))
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { voters: addresses.map(({ id }) => id), learners: [], addresses };
 }
 
 /**
