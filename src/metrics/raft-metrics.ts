@@ -2,8 +2,8 @@
  * A node's Raft metrics, fed by its events (src/node/events.ts) and, at scrape time,
  * by its Raft status: the seed's `is_leader` and election counts, then term, commit, applied,
  * last log and snapshot indexes, leader changes, fsync (group commit) durations, messages sent
- * and received by type, snapshots, and — on the leader — each peer's matchIndex and last
- * contact (etcd-io/raft's tracker.Progress). Every series carries `node_id`; no label takes an
+ * and received by type, snapshots, the configuration's members by role, and — on the leader —
+ * each peer's matchIndex and last contact (etcd-io/raft's tracker.Progress). Every series carries `node_id`; no label takes an
  * unbounded value (message types and roles are closed lists, peers are the configuration).
  */
 import type { Registry } from "prom-client";
@@ -73,6 +73,7 @@ export function attachRaftMetrics(registry: Registry, node: RaftMetricsSource): 
 function raftMetrics(registry: Registry, node: RaftMetricsSource) {
   const f = metricFactory(registry);
   statusGauges(f, node);
+  membershipGauges(f, node);
   peerGauges(f, node);
   return { ...roleMetrics(f), ...logMetrics(f) };
 }
@@ -92,6 +93,37 @@ function statusGauges(f: MetricFactory, node: RaftMetricsSource): void {
     "raft_snapshot_index",
     "Last index covered by this node's snapshot.",
     (s) => s.snapshotIndex,
+  );
+}
+
+/** The configuration in force on this node (docs/MEMBERSHIP.md), read at scrape time. */
+function membershipGauges(f: MetricFactory, node: RaftMetricsSource): void {
+  f.gauge(
+    "raft_members",
+    "Members of the configuration in force on this node, by role (voter, learner).",
+    ["node_id", "role"],
+    function () {
+      const { voters, learners } = node.raftStatus().membership;
+      this.set({ node_id: node.nodeId, role: "voter" }, voters.length);
+      this.set({ node_id: node.nodeId, role: "learner" }, learners.length);
+    },
+  );
+  f.gauge(
+    "raft_config_index",
+    "Log index of the configuration in force on this node (its Config entry or snapshot).",
+    ["node_id"],
+    function () {
+      this.set({ node_id: node.nodeId }, node.raftStatus().membership.configIndex);
+    },
+  );
+  f.gauge(
+    "raft_config_change_in_flight",
+    "1 while the latest configuration change is appended but not yet committed.",
+    ["node_id"],
+    function () {
+      const inFlight = node.raftStatus().membership.changeInFlight;
+      this.set({ node_id: node.nodeId }, inFlight ? 1 : 0);
+    },
   );
 }
 

@@ -83,6 +83,9 @@ const ADDED: Record<string, { type: string; labels: string[] }> = {
   elk_coordinator_raft_applied_index: { type: "gauge", labels: ["node_id"] },
   elk_coordinator_raft_last_log_index: { type: "gauge", labels: ["node_id"] },
   elk_coordinator_raft_snapshot_index: { type: "gauge", labels: ["node_id"] },
+  elk_coordinator_raft_members: { type: "gauge", labels: ["node_id", "role"] },
+  elk_coordinator_raft_config_index: { type: "gauge", labels: ["node_id"] },
+  elk_coordinator_raft_config_change_in_flight: { type: "gauge", labels: ["node_id"] },
   elk_coordinator_raft_leader_changes_total: { type: "counter", labels: ["node_id"] },
   elk_coordinator_raft_proposals_total: {
     type: "counter",

@@ -117,4 +117,23 @@ describe("Raft metrics", () => {
     node.status = { ...node.status, role: "Follower", peers: [] };
     expect(await seriesOf(registry, `${P}raft_peer_match_index`)).toEqual({});
   });
+
+  it("reads voters, learners and a change in flight from the configuration at scrape time", async () => {
+    const { registry, node } = setup();
+    const membership = {
+      voters: ["n1", "n2", "n3"] as NodeId[],
+      learners: ["n4"] as NodeId[],
+      configIndex: 17,
+      changeInFlight: true,
+    };
+    node.status = { ...node.status, membership };
+    expect(await seriesOf(registry, `${P}raft_members`)).toEqual({
+      "node_id=n1,role=voter": 3,
+      "node_id=n1,role=learner": 1,
+    });
+    expect(await valueOf(registry, `${P}raft_config_index`)).toBe(17);
+    expect(await valueOf(registry, `${P}raft_config_change_in_flight`)).toBe(1);
+    node.status = { ...node.status, membership: { ...membership, changeInFlight: false } };
+    expect(await valueOf(registry, `${P}raft_config_change_in_flight`)).toBe(0);
+  });
 });
