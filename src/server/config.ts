@@ -37,13 +37,16 @@ export interface ServerConfig {
   readonly listen: ListenAddress;
   /**
    * The members named by the flags, this node included: id → `host:port` as THIS node reaches
-   * it (its own entry is its advertised address). Without `join`, the voters of a fresh data
-   * directory; with `join`, this node alone.
+   * it (its own entry is its advertised address). Without `join`, exactly the first voters of
+   * the cluster (`--peers`, the same on every node for the cluster's life); with `join`, those
+   * first voters and this node, which is not one of them.
    */
   readonly peers: ReadonlyMap<NodeId, string>;
   /**
-   * Join a running cluster (docs/MEMBERSHIP.md): HTTP base URLs of some of its members, asked
-   * for the membership when the data directory is fresh.
+   * Set when this node is NOT one of the first voters and joins a running cluster
+   * (docs/MEMBERSHIP.md): HTTP base URLs of some of its members, asked for the membership when
+   * the data directory is fresh. (`--join` on a node that `--peers` names is ignored, so one
+   * template serves every pod of a StatefulSet.)
    */
   readonly join?: readonly string[];
   /** The token (read scope) `join` sends; default `apiToken`. */
@@ -100,7 +103,7 @@ export interface ServerOptionSpec {
 type IdentityKey =
   "id" | "listen" | "peers" | "dataDir" | "clusterSecret" | "apiToken" | "logLevel";
 /** The settings of joining a running cluster (docs/MEMBERSHIP.md). */
-type JoinKey = "join" | "joinToken";
+type JoinKey = "join" | "joinToken" | "advertise";
 /** The settings of TLS and scoped tokens (docs/SECURITY.md). */
 type SecurityKey = "tlsCert" | "tlsKey" | "tlsCa" | "apiTokensFile";
 /** The settings of the Redis mirror (docs/REDIS-MIRROR.md). */
@@ -132,15 +135,20 @@ export const SERVER_OPTIONS: readonly ServerOptionSpec[] = [
     key: "peers",
     valueName: "<id=host:port,…>",
     description:
-      "the first voters of a new cluster, this node included (default: this node alone); " +
-      "with --join, only this node's advertised address",
+      "the first voters of the cluster, the same on every node for its whole life " +
+      "(default: this node alone)",
   },
   {
     key: "join",
     valueName: "<url,…>",
     description:
-      "join a running cluster: HTTP base URLs of some members; it learns the members from " +
-      "them and waits to be added (`member add`)",
+      "for a node --peers does not name: join the running cluster at these members' URLs and " +
+      "wait to be added (`member add`)",
+  },
+  {
+    key: "advertise",
+    valueName: "<host:port>",
+    description: "a joining node's address as the others reach it (default: --listen)",
   },
   {
     key: "joinToken",
@@ -296,26 +304,7 @@ export function resolveServerConfig(sources: ConfigSources): ServerConfig {
   };
   const nodeId = parseNodeId(required(pick("id"), "id"));
   const listen = parseAddress(pick("listen") ?? { value: "127.0.0.1:7101", origin: "default" });
-  const peersRaw = pick("peers");
-  const peers =
-    peersRaw === undefined
-      ? new Map([[nodeId, `${listen.host}:${listen.port}`]])
-      : parsePeers(peersRaw);
-  if (!peers.has(nodeId)) {
-    throw new ServerConfigError(
-      `${peersRaw?.origin ?? "--peers"} must include this node (${nodeId}); ` +
-        `it lists ${[...peers.keys()].join(", ")}`,
-    );
-  }
-  const joinRaw = pick("join");
-  const join = joinRaw === undefined ? undefined : parseJoin(joinRaw);
-  if (join !== undefined && peers.size > 1) {
-    throw new ServerConfigError(
-      `${joinRaw?.origin ?? "--join"} and ${peersRaw?.origin ?? "--peers"} exclude each other: ` +
-        `a joining node learns the members from the cluster, so --peers may name only this ` +
-        `node (its advertised address)`,
-    );
-  }
+  const { peers, join } = parseMembers(pick, nodeId, listen);
   const joinToken = optionalText(pick("joinToken"));
   const dataDir = path.resolve(text(required(pick("dataDir"), "dataDir")));
   const clusterSecret = parseSecret(pick("clusterSecret"));
@@ -416,6 +405,44 @@ function parseAddress(raw: Raw, what = raw.origin): ListenAddress {
     throw new ServerConfigError(`${what} must be host:port with a port 1..65535, got "${address}"`);
   }
   return { host: (match[1] ?? "").replace(/^\[|\]$/g, ""), port };
+}
+
+/**
+ * Who this node is among the members: one of the first voters (`--peers` names it), or a node
+ * that joins (`--join`, advertised at `--advertise` or its listen address).
+ */
+function parseMembers(
+  pick: (key: ServerOptionKey) => Raw | undefined,
+  nodeId: NodeId,
+  listen: ListenAddress,
+): { peers: Map<NodeId, string>; join: string[] | undefined } {
+  const peersRaw = pick("peers");
+  const joinRaw = pick("join");
+  const listenAddress = `${listen.host.includes(":") ? `[${listen.host}]` : listen.host}:${listen.port}`;
+  // Without --peers: a single-node cluster of this node, unless it joins one.
+  const peers =
+    peersRaw !== undefined
+      ? parsePeers(peersRaw)
+      : new Map<NodeId, string>(joinRaw === undefined ? [[nodeId, listenAddress]] : []);
+  if (peers.has(nodeId) || joinRaw === undefined) {
+    if (!peers.has(nodeId)) {
+      throw new ServerConfigError(
+        `${peersRaw?.origin ?? "--peers"} must include this node (${nodeId}), or --join must ` +
+          `name the running cluster it joins; it lists ${[...peers.keys()].join(", ")}`,
+      );
+    }
+    return { peers, join: undefined };
+  }
+  const advertiseRaw = pick("advertise");
+  const advertised = advertiseRaw === undefined ? listen : parseAddress(advertiseRaw);
+  if (["0.0.0.0", "::", ""].includes(advertised.host)) {
+    throw new ServerConfigError(
+      `a joining node needs --advertise <host:port>: the others cannot reach ` +
+        `${listenAddress}, the address it listens on`,
+    );
+  }
+  const address = advertiseRaw === undefined ? listenAddress : text(advertiseRaw);
+  return { peers: new Map([...peers, [nodeId, address]]), join: parseJoin(joinRaw) };
 }
 
 /** `http://10.0.0.1:7101,https://…` (or, in a file, an array of URLs). */

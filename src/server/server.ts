@@ -225,7 +225,9 @@ async function joinedPeers(
   if (members.has(config.nodeId)) {
     logger.info({ nodeId: config.nodeId }, "this node is already a member; it catches up");
   }
-  return new Map([...members, ...config.peers]);
+  // The cluster's addresses win over the flags' (they are the replicated ones); ours is ours.
+  const own = config.peers.get(config.nodeId) ?? "";
+  return new Map([...config.peers, ...members, [config.nodeId, own]]);
 }
 
 /** The node's configuration, with the failpoints of ELK_FAILPOINTS armed on their timers. */

@@ -130,7 +130,7 @@ describe("mistakes", () => {
 
   it("requires the peers to include this node, once each, as id=host:port", () => {
     expect(failure({ flags: { ...BASE, peers: "n2=h:1,n3=h:2" } })).toMatch(
-      /must include this node \(n1\); it lists n2, n3/,
+      /must include this node \(n1\), or --join .*; it lists n2, n3/,
     );
     expect(failure({ env: { ELK_PEERS: "n1=h:1,n1=h:2" }, flags: BASE })).toMatch(
       /ELK_PEERS lists n1 twice/,
@@ -282,26 +282,52 @@ describe("failpoints (chaos only)", () => {
 });
 
 describe("--join", () => {
-  it("takes a list of member URLs, in flags and as an array in a file", async () => {
+  const FIRST_VOTERS = "n1=10.0.0.1:7101,n2=10.0.0.2:7101,n3=10.0.0.3:7101";
+
+  it("joins when --peers (the first voters) does not name this node", async () => {
     const config = resolve({
-      flags: { ...BASE, join: "http://10.0.0.1:7101, https://n2.example:7101/", joinToken: "t" },
+      flags: {
+        ...BASE,
+        id: "n4",
+        peers: FIRST_VOTERS,
+        join: "http://10.0.0.1:7101, https://n2.example:7101/",
+        advertise: "10.0.0.4:7101",
+        joinToken: "t",
+      },
     });
     expect(config.join).toEqual(["http://10.0.0.1:7101", "https://n2.example:7101"]);
     expect(config.joinToken).toBe("t");
-    expect([...config.peers.keys()]).toEqual(["n1"]);
+    expect(Object.fromEntries(config.peers)).toMatchObject({
+      n1: "10.0.0.1:7101",
+      n4: "10.0.0.4:7101",
+    });
     const file = path.join(dir, "join.json");
-    await writeFile(file, JSON.stringify({ join: ["http://10.0.0.3:7101"] }));
-    const fromFile = resolve({ flags: BASE, file: await readConfigFile(file) });
+    await writeFile(
+      file,
+      JSON.stringify({ join: ["http://10.0.0.3:7101"], listen: "10.0.0.5:7101" }),
+    );
+    const fromFile = resolve({ flags: { ...BASE, id: "n5" }, file: await readConfigFile(file) });
     expect(fromFile.join).toEqual(["http://10.0.0.3:7101"]);
+    expect(fromFile.peers.get("n5" as never)).toBe("10.0.0.5:7101");
   });
 
-  it("refuses other peers next to it, and anything but http(s)://host:port", () => {
-    expect(
-      failure({ flags: { ...BASE, join: "http://a:1", peers: "n1=127.0.0.1:7101,n2=b:2" } }),
-    ).toMatch(/--join and --peers exclude each other/);
-    expect(failure({ flags: { ...BASE, join: "a:1" } })).toMatch(
+  it("is ignored on one of the first voters, so one template serves every pod", () => {
+    const config = resolve({
+      flags: { ...BASE, peers: FIRST_VOTERS, join: "http://10.0.0.2:7101" },
+    });
+    expect(config.join).toBeUndefined();
+    expect([...config.peers.keys()]).toEqual(["n1", "n2", "n3"]);
+  });
+
+  it("needs an address the others can reach, and http(s)://host:port URLs", () => {
+    const joining = { ...BASE, id: "n4", peers: FIRST_VOTERS };
+    expect(failure({ flags: { ...joining, join: "http://a:1", listen: "0.0.0.0:7101" } })).toMatch(
+      /needs --advertise/,
+    );
+    expect(failure({ flags: { ...joining, join: "a:1" } })).toMatch(
       /"a:1" is not http\(s\):\/\/host:port/,
     );
-    expect(failure({ flags: { ...BASE, join: " , " } })).toMatch(/at least one URL/);
+    expect(failure({ flags: { ...joining, join: " , " } })).toMatch(/at least one URL/);
+    expect(failure({ flags: joining })).toMatch(/must include this node \(n4\), or --join/);
   });
 });
