@@ -86,7 +86,8 @@ export interface AppDeps {
   readonly events?: NodeEvents;
   /**
    * Every member, this node included: id → HTTP base URL. The console polls their Raft status
-   * and reconnects to them; their origins may call the API from a browser (CORS). Default: none.
+   * and reconnects to them; their origins may call the API from a browser (CORS). Read anew on
+   * every use, so the caller may keep it current as the membership changes. Default: none.
    */
   readonly members?: ReadonlyMap<string, string>;
 }
@@ -167,10 +168,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
  * Authorization header. No cookies are involved, so no credentials mode.
  */
 function memberOrigins(members: ReadonlyMap<string, string>) {
-  const origins = new Set([...members.values()].map((url) => new URL(url).origin));
+  const allowed = (origin: string) =>
+    [...members.values()].some((url) => new URL(url).origin === origin);
   return {
     origin: (origin: string | undefined, done: (error: Error | null, allow: boolean) => void) =>
-      done(null, origin !== undefined && origins.has(origin)),
+      done(null, origin !== undefined && allowed(origin)),
     methods: ["GET", "POST", "DELETE"],
     allowedHeaders: [
       AUTHORIZATION_HEADER,

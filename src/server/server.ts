@@ -150,7 +150,7 @@ export async function startServer(
     metrics: observed.metrics,
     onRequestDone: observed.onRequestDone,
     events: node.events,
-    members: peerUrls(config.peers),
+    members: liveMembers(node, config, security.tls === undefined ? "http" : "https"),
     logger: logger.child({ component: "api" }),
   });
   const server = await serve(app, transport, config.listen, security).catch(
@@ -199,6 +199,31 @@ export async function startServer(
     reload: () =>
       security.reload((tlsOptions) => (server as https.Server).setSecureContext(tlsOptions)),
   };
+}
+
+/**
+ * Every member's HTTP base URL (id → URL) for the console and CORS, as a map the node's
+ * `membership` events keep current: after a member is added or removed, the console polls and
+ * follows the new set. Until the node knows a configuration, the flags' peers.
+ */
+function liveMembers(
+  node: CoordinatorNode,
+  config: ServerConfig,
+  scheme: "http" | "https",
+): ReadonlyMap<string, string> {
+  const members = new Map<string, string>();
+  const refresh = () => {
+    const known = node.members().members.filter((member) => member.address !== null);
+    const entries =
+      known.length > 0
+        ? known.map((member) => [member.id, `${scheme}://${member.address ?? ""}`] as const)
+        : [...peerUrls(config.peers, scheme === "https")];
+    members.clear();
+    for (const [id, url] of entries) members.set(id, url);
+  };
+  refresh();
+  node.events.on("membership", refresh);
+  return members;
 }
 
 /**
