@@ -9,6 +9,7 @@ export * from "./connect-failure.js";
 export * from "./console.js";
 export * from "./fields.js";
 export * from "./headers.js";
+export * from "./members.js";
 export * from "./partitions.js";
 export * from "./plans.js";
 export * from "./problem.js";

@@ -17,6 +17,7 @@ import {
 import { BucketsQuery, BucketsSchema } from "./console.js";
 import { CompleteBatchBody, CompleteBatchResponse } from "./completions.js";
 import { EmptyBody } from "./fields.js";
+import { AddMemberBody, MemberParams, MembershipSchema, RemoveMemberQuery } from "./members.js";
 import type { DeepReadonly } from "./fields.js";
 import {
   CompleteBody,
@@ -312,6 +313,51 @@ export const ROUTES = {
     summary: "Take a snapshot of this node's state now.",
     body: EmptyBody,
     response: SnapshotResponse,
+  },
+  listMembers: {
+    method: "GET",
+    url: "/v1/cluster/members",
+    group: "cluster",
+    kind: "local",
+    scope: "read",
+    summary:
+      "The configuration in force on this node: voters, learners, removed ids; progress on the leader.",
+    response: MembershipSchema,
+  },
+  addMember: {
+    method: "POST",
+    url: "/v1/cluster/members",
+    group: "cluster",
+    kind: "write",
+    scope: "admin",
+    summary: "Add a node as a learner (201 once the change is committed).",
+    body: AddMemberBody,
+    response: MembershipSchema,
+    createdStatus: 201,
+  },
+  promoteMember: {
+    ...postTo(
+      "cluster",
+      "/v1/cluster/members/:id/promote",
+      MemberParams,
+      "Make a caught-up learner a voter.",
+    ),
+    scope: "admin",
+    body: EmptyBody,
+    response: MembershipSchema,
+  },
+  removeMember: {
+    method: "DELETE",
+    url: "/v1/cluster/members/:id",
+    group: "cluster",
+    kind: "write",
+    scope: "admin",
+    summary:
+      "Remove a voter or learner; refused without ?force=true when no live majority would remain.",
+    params: MemberParams,
+    querystring: RemoveMemberQuery,
+    body: EmptyBody,
+    response: MembershipSchema,
   },
   healthz: {
     method: "GET",

@@ -23,6 +23,7 @@ export class FakeNode {
     lastLogIndex: 0,
     snapshotIndex: 0,
     peers: [],
+    membership: { voters: [this.nodeId], learners: [], configIndex: 0, changeInFlight: false },
   };
   reads = 0;
 
