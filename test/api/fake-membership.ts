@@ -34,7 +34,7 @@ export class FakeMembership {
   readonly down = new Set<string>();
   /** How far behind a new learner starts. */
   newLearnerEntriesBehind = 500;
-  /** Every read of the configuration brings each learner this much closer (0: no progress). */
+  /** Every GET of the members brings each learner this much closer (0: no progress). */
   catchUpPerRead = 0;
   /** Successful changes, in order: `add n4`, `promote n4`, `remove n2`. */
   readonly changes: string[] = [];
@@ -48,7 +48,6 @@ export class FakeMembership {
   /** GET /v1/cluster/members as `viewer` sees it; progress fields only on the leader. */
   view(viewer: Viewer): MembershipView {
     const onLeader = viewer.leaderId === viewer.nodeId;
-    if (onLeader) this.progress();
     const sorted = [...this.members.entries()].sort(
       ([a, x], [b, y]) => Number(x.role === "learner") - Number(y.role === "learner") || cmp(a, b),
     );
@@ -140,7 +139,8 @@ export class FakeMembership {
     this.changes.push(change);
   }
 
-  private progress(): void {
+  /** Learners replicate `catchUpPerRead` more entries (called on each GET of the members). */
+  progress(): void {
     for (const member of this.members.values()) {
       if (member.role === "learner") {
         member.entriesBehind = Math.max(0, member.entriesBehind - this.catchUpPerRead);

@@ -175,25 +175,30 @@ export class FakeService implements NodeService {
   }
 
   members(): MembershipView {
-    return this.membership.view({ nodeId: this.nodeId, leaderId: this.leaderInfo.leaderId });
+    if (this.role === "leader") this.membership.progress();
+    return this.view();
   }
 
   async addMember(id: NodeId, address: string): Promise<MembershipView> {
     this.checkLeader();
     this.membership.add(id, address);
-    return this.members();
+    return this.view();
   }
 
   async promoteMember(id: NodeId): Promise<MembershipView> {
     this.checkLeader();
     this.membership.promote(id);
-    return this.members();
+    return this.view();
   }
 
   async removeMember(id: NodeId, options: RemoveMemberOptions = {}): Promise<MembershipView> {
     this.checkLeader();
     this.membership.remove(id, options.force === true);
-    return this.members();
+    return this.view();
+  }
+
+  private view(): MembershipView {
+    return this.membership.view({ nodeId: this.nodeId, leaderId: this.leaderInfo.leaderId });
   }
 
   /** Membership changes, like proposals, are served by the leader only. */
