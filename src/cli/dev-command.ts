@@ -51,7 +51,7 @@ async function runDev(flags: DevFlags): Promise<void> {
   const nodes = parseNodeCount(flags.nodes);
   const basePort = parseCount(flags.basePort, "--base-port", 1);
   if (basePort + nodes - 1 > 65_535) throw new UsageError("--base-port leaves too few ports");
-  console.log(`starting ${nodes} nodes…`);
+  console.log(`starting ${nodes} node${nodes === 1 ? "" : "s"}…`);
   const cluster = await startDevCluster({
     nodes,
     basePort,

@@ -13,5 +13,6 @@ export * from "./members.js";
 export * from "./partitions.js";
 export * from "./plans.js";
 export * from "./problem.js";
+export * from "./route-spec.js";
 export * from "./routes.js";
 export * from "./workers.js";
