@@ -1,7 +1,8 @@
 // Proves `member replace`: the next step is derived from the membership alone (add → wait →
 // promote → remove → done, and the refusals that make replacing unsafe), and the loop, run
 // against real HTTP apps over the fake membership, adds, waits for catch-up while reporting the
-// learner's lag from the leader (also when asked through a follower), promotes and removes;
+// learner's lag from the leader (also when asked through a follower; from the refused
+// promotions when no answer is the leader's), promotes and removes;
 // rerun after a partial run it resumes without repeating a step; retryable refusals are retried;
 // it gives up at its deadline (and a rerun then finishes); a non-retryable refusal stops it.
 import type { AddressInfo } from "node:net";
@@ -9,7 +10,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { nextReplaceStep, replaceMember, type ReplaceDeps } from "../../src/cli/member-replace.js";
 import type { Membership } from "../../src/cli/leader-members.js";
-import type { CoordinatorError } from "../../src/errors.js";
+import { CoordinatorError } from "../../src/errors.js";
 import { createClient, type CoordinatorClient } from "../../src/worker/client.js";
 import { FakeMembership } from "../api/fake-membership.js";
 import { FakeService } from "../api/fake-service.js";
@@ -30,7 +31,7 @@ function member(id: string, role: "voter" | "learner", caughtUp: boolean | null 
   };
 }
 
-function view(members: ReturnType<typeof member>[], removed: string[] = []): Membership {
+function view(members: Membership["members"], removed: string[] = []): Membership {
   return {
     nodeId: "n1",
     leaderId: "n1",
@@ -123,7 +124,10 @@ async function cluster(options: { leaderAddressReachable?: boolean } = {}) {
 
 /** Deps over a client of `endpoints`, with a clock that moves only when the loop sleeps. */
 function depsFor(endpoints: string[], onSleep: () => void = () => undefined) {
-  const client = createClient({ endpoints, retryDeadlineMs: 0 });
+  const client = createClient({
+    endpoints: endpoints.length === 0 ? ["http://127.0.0.1:9"] : endpoints,
+    retryDeadlineMs: 0,
+  });
   clients.push(client);
   const seen = { steps: [] as string[], progress: [] as number[], retries: [] as string[] };
   let nowMs = 0;
@@ -179,6 +183,45 @@ describe("replaceMember", () => {
     await replaceMember(REQUEST, deps);
     expect(membership.changes).toEqual(["add n4", "promote n4", "remove n2"]);
     expect(seen.progress).toEqual([350, 200]);
+  });
+
+  it("without the leader's view, the refused promotions report the lag instead", async () => {
+    // A client whose every answer comes from follower n2 (no progress fields) and whose leader
+    // refuses the promotion twice with the learner's lag, as a problem carries it.
+    let members: Membership["members"] = voters.map((m) => ({ ...m, isLeader: false }));
+    const lags = [500, 200];
+    const calls: string[] = [];
+    const answer = () => ({ ...view(members), nodeId: "n3" });
+    const client = {
+      listMembers: async () => answer(),
+      addMember: async () => {
+        calls.push("add");
+        members = [...members, member("n4", "learner", null)];
+        return answer();
+      },
+      promoteMember: async () => {
+        calls.push("promote");
+        const entriesBehind = lags.shift();
+        if (entriesBehind !== undefined) {
+          throw new CoordinatorError("learner_not_caught_up", "behind", {
+            entriesBehind,
+            caughtUpEntriesMax: 100,
+          });
+        }
+        members = members.map((m) => (m.id === "n4" ? member("n4", "voter") : m));
+        return answer();
+      },
+      removeMember: async () => {
+        calls.push("remove");
+        members = members.filter((m) => m.id !== "n2");
+        return { ...answer(), removed: ["n2"] };
+      },
+    } as unknown as CoordinatorClient;
+    const { deps, seen } = depsFor([]);
+    await replaceMember(REQUEST, { ...deps, client });
+    expect(calls).toEqual(["add", "promote", "promote", "promote", "remove"]);
+    expect(seen.progress).toEqual([500, 200]);
+    expect(seen.retries, "a lagging learner is progress, not a failure").toEqual([]);
   });
 
   it("resumes after a crash: a learner already added, or already promoted, or all done", async () => {
