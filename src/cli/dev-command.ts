@@ -14,8 +14,8 @@ import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from "./exit-codes.js";
 import { parseCount } from "./parse.js";
 import { onStopSignals } from "./signals.js";
 
-/** The cluster sizes `dev` starts: odd, so that each tolerates more failures than the last. */
-export const DEV_NODE_COUNTS = [1, 3, 5] as const;
+/** The cluster sizes `dev` starts (as its help and errors say): odd, each surviving one more failure. */
+const DEV_NODE_COUNTS: readonly number[] = [1, 3, 5];
 
 interface DevFlags {
   readonly nodes: string;
@@ -31,7 +31,11 @@ interface DevFlags {
 export function devCommand(): Command {
   return new Command("dev")
     .description("start a local cluster of node processes; Ctrl-C stops it")
-    .option("--nodes <n>", `how many nodes: ${DEV_NODE_COUNTS.join(", ")}`, "3")
+    .option(
+      "--nodes <n>",
+      "how many nodes: 1, 3 or 5 (an even count survives no more failures; grow with `member add`)",
+      "3",
+    )
     .option("--base-port <port>", "node i listens on base-port + i - 1", "7101")
     .option("--data-dir <dir>", "the cluster's directory (node data, logs, secret)", "./.elk-dev")
     .option("--fresh", "delete the cluster's directory first (a dev directory only)")
@@ -76,11 +80,11 @@ async function runDev(flags: DevFlags): Promise<void> {
  * `--nodes`: one of {@link DEV_NODE_COUNTS}.
  * @throws UsageError otherwise, saying why even counts are refused
  */
-export function parseNodeCount(text: string): number {
+function parseNodeCount(text: string): number {
   const nodes = parseCount(text, "--nodes", 1);
-  if (!(DEV_NODE_COUNTS as readonly number[]).includes(nodes)) {
+  if (!DEV_NODE_COUNTS.includes(nodes)) {
     throw new UsageError(
-      `--nodes must be ${DEV_NODE_COUNTS.join(", ")}, got ${nodes}: ` +
+      `--nodes must be 1, 3 or 5, got ${nodes}: ` +
         (nodes % 2 === 0
           ? `${nodes} nodes survive no more failures than ${nodes - 1} (a majority of ${nodes} is ${nodes / 2 + 1})`
           : "more nodes on one machine only cost CPU: the machine is the failure they all share") +
