@@ -12,7 +12,6 @@ import {
   addClientOptions,
   emit,
   parseEndpoints,
-  readCaFile,
   withClient,
   type ClientFlags,
 } from "./client-options.js";
@@ -47,7 +46,11 @@ function listCommand(): Command {
   );
   return addClientOptions(command).action(async (flags: ClientFlags) => {
     const view = await withClient(flags, (client) =>
-      leaderMembers(client, parseEndpoints(flags.endpoints), flags.ca !== undefined),
+      leaderMembers(
+        client,
+        parseEndpoints(flags.endpoints, flags.ca !== undefined),
+        flags.ca !== undefined,
+      ),
     );
     emit(flags, view, () => renderMembers(view));
   });
@@ -128,7 +131,7 @@ function replaceCommand(): Command {
       timeoutMs: parseCount(flags.timeoutMs, "--timeout-ms", 1),
     };
     if (request.oldId === request.newId) throw new UsageError("--old and --new must differ");
-    const tls = readCaFile(flags.ca) !== undefined;
+    const tls = flags.ca !== undefined;
     const progress = new ProgressLine(request.newId);
     const view = await withClient(flags, (client) =>
       replaceMember(request, {
@@ -141,9 +144,8 @@ function replaceCommand(): Command {
         onStep: (message) => progress.print(message),
         onProgress: (behind, max) => progress.update(behind, max),
         onRetry: (error) => progress.print(`retrying: [${error.code}] ${error.message}`),
-      }),
+      }).finally(() => progress.end()),
     );
-    progress.end();
     emit(
       flags,
       view,

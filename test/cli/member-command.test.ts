@@ -1,7 +1,8 @@
 // Proves what `member` prints and how it ends: the list as the leader sees it (leader marked,
 // progress columns, the configuration line) and as a follower does (no progress, said so); the
 // commands run end to end against an app over the fake membership — list (table and --json),
-// add, promote refused while the learner lags (exit 1 with the code), remove with --force.
+// add, promote refused while the learner lags (exit 1 with the code), remove with --force, and
+// replace reporting each step on stderr.
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -128,5 +129,21 @@ describe("member commands against an app", () => {
     expect(output.at(-1)).toMatch(/^error \[no_live_quorum\]/);
     expect(await run("member", "remove", "n3", "--force")).toBe(EXIT_OK);
     expect(service.membership.changes).toEqual(["add n4", "remove n3"]);
+  });
+
+  it("replace runs every step, reports them on stderr and prints the result", async () => {
+    service.membership.catchUpPerRead = 1_000;
+    const stderr: string[] = [];
+    vi.spyOn(process.stderr, "write").mockImplementation((chunk: unknown) => {
+      stderr.push(String(chunk));
+      return true;
+    });
+    const argv = ["member", "replace", "--old", "n2", "--new", "n4", "--address", "h4:7104"];
+    expect(await run(...argv)).toBe(EXIT_OK);
+    expect(stderr.join("")).toMatch(
+      /added n4 at h4:7104 as a learner[\s\S]*promoted n4[\s\S]*removed n2/,
+    );
+    expect(output.join("\n")).toContain("replaced n2 with n4");
+    expect(service.membership.changes).toEqual(["add n4", "promote n4", "remove n2"]);
   });
 });
