@@ -8,7 +8,11 @@ import type { FastifyReply } from "fastify";
 import { httpRetryAfterSeconds } from "../constants.js";
 import { CoordinatorError, ERROR_CATALOGUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
-import { PROBLEM_CONTENT_TYPE, RETRY_AFTER_HEADER } from "../protocol/index.js";
+import {
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_COUNT_FIELDS,
+  RETRY_AFTER_HEADER,
+} from "../protocol/index.js";
 import type { Problem } from "../protocol/index.js";
 
 /** The problem body for `code`, with `detail` and the extra fields the protocol knows. */
@@ -25,7 +29,18 @@ export function problemFor(
     code,
     detail,
     ...leaderFields(details),
+    ...countFields(details),
   };
+}
+
+/** The numeric details a code carries (PROBLEM_COUNT_FIELDS), when they are counts. */
+function countFields(details: Readonly<Record<string, unknown>>): Partial<Problem> {
+  return Object.fromEntries(
+    PROBLEM_COUNT_FIELDS.flatMap((name) => {
+      const value = details[name];
+      return Number.isSafeInteger(value) && (value as number) >= 0 ? [[name, value]] : [];
+    }),
+  );
 }
 
 function leaderFields(details: Readonly<Record<string, unknown>>): Partial<Problem> {

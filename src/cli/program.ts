@@ -1,7 +1,7 @@
 /**
  * The `elk-coordinator` command line (README "Running a cluster"): `node` and `dev` run
  * coordinators; `plan`,
- * `partitions`, `workers` and `status` talk to a running cluster. {@link runCli} maps every
+ * `partitions`, `workers`, `status` and `member` talk to a running cluster. {@link runCli} maps every
  * outcome to an exit code (exit-codes.ts) and prints errors as `error [code]: detail`.
  */
 import { Command, CommanderError } from "commander";
@@ -9,6 +9,7 @@ import { CoordinatorError } from "../errors.js";
 import { certsCommand } from "./certs-command.js";
 import { devCommand } from "./dev-command.js";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
+import { memberCommand } from "./member-command.js";
 import { nodeCommand } from "./node-command.js";
 import { partitionsCommand } from "./partitions-command.js";
 import { planCommand } from "./plan-command.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     partitionsCommand(),
     workersCommand(),
     statusCommand(),
+    memberCommand(),
     workerCommand(),
     certsCommand(),
   ]) {

@@ -3,7 +3,9 @@
  * for its own Raft status (not only the leader), so a node that is partitioned away, behind or
  * down shows up as such: node, role, term, the leader it knows, commit and applied indexes, lag
  * (the highest commit index any node reports minus this node's applied index) and snapshot
- * index. `--watch` redraws every second until Ctrl-C.
+ * index, and the configuration index it holds; below the table, the membership (voters,
+ * learners, a change in flight) as the node holding the latest configuration knows it. `--watch`
+ * redraws every second until Ctrl-C.
  */
 import { Command } from "commander";
 import { CoordinatorError } from "../errors.js";
@@ -40,7 +42,9 @@ interface StatusFlags extends ClientFlags {
 /** The `status` command. */
 export function statusCommand(): Command {
   const command = new Command("status")
-    .description("every node's Raft status: role, term, leader, commit/applied, lag")
+    .description(
+      "every node's Raft status: role, term, leader, commit/applied, lag; voters and learners",
+    )
     .option("--watch", "redraw every second until Ctrl-C");
   return addClientOptions(command).action(async (flags: StatusFlags) => {
     const endpoints = parseEndpoints(flags.endpoints);
@@ -83,7 +87,7 @@ export function renderStatus(reports: readonly NodeReport[]): string {
   );
   const rows = reports.map((report) => {
     if ("error" in report) {
-      return [report.endpoint, "-", report.error.code, "-", "-", "-", "-", "-", "-"];
+      return [report.endpoint, "-", report.error.code, "-", "-", "-", "-", "-", "-", "-"];
     }
     const { status } = report;
     return [
@@ -96,10 +100,37 @@ export function renderStatus(reports: readonly NodeReport[]): string {
       String(status.lastApplied),
       String(commitMax - status.lastApplied),
       String(status.snapshotIndex),
+      String(status.membership.configIndex),
     ];
   });
   const header = ["ENDPOINT", "NODE", "ROLE", "TERM", "LEADER", "COMMIT", "APPLIED", "LAG"];
-  return renderTable([...header, "SNAPSHOT"], rows);
+  const table = renderTable([...header, "SNAPSHOT", "CONFIG"], rows);
+  const membership = renderMembership(reports);
+  return membership === null ? table : `${table}\n\n${membership}`;
+}
+
+/**
+ * The membership as the node with the latest configuration (highest config index; the leader
+ * on a tie) knows it, or null when no node answered.
+ */
+export function renderMembership(reports: readonly NodeReport[]): string | null {
+  let latest: RaftStatus | null = null;
+  for (const report of reports) {
+    if (!("status" in report)) continue;
+    const { status } = report;
+    const index = status.membership.configIndex;
+    const best = latest?.membership.configIndex ?? -1;
+    if (index > best || (index === best && status.role === "Leader")) latest = status;
+  }
+  if (latest === null) return null;
+  const { voters, learners, configIndex, changeInFlight } = latest.membership;
+  const list = (ids: readonly string[]) => (ids.length === 0 ? "none" : ids.join(" "));
+  return [
+    `voters    ${list(voters)}`,
+    `learners  ${list(learners)}`,
+    `config index ${configIndex} (as ${latest.nodeId} holds it)` +
+      (changeInFlight ? ", a change is in flight (not yet committed)" : ", no change in flight"),
+  ].join("\n");
 }
 
 function print(reports: readonly NodeReport[], flags: StatusFlags): void {

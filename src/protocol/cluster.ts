@@ -1,10 +1,11 @@
 /**
  * Schemas of the cluster and health endpoints (docs/API.md "Cluster"): Raft status (its field
- * list after etcd's `Status`), leadership transfer (Raft thesis §3.10), snapshot on
+ * list after etcd's `Status`, with the configuration in force), leadership transfer (Raft thesis §3.10), snapshot on
  * demand, liveness and readiness.
  */
 import { Type } from "typebox";
 import { Count, NodeIdField, Nullable } from "./fields.js";
+import { MembershipStatusSchema } from "./members.js";
 
 const strict = { additionalProperties: false } as const;
 
@@ -43,6 +44,7 @@ export const RaftStatusSchema = Type.Object(
     lastLogIndex: Count(),
     snapshotIndex: Count(),
     peers: Type.Array(PeerStatusSchema, { description: "Filled in on the leader." }),
+    membership: MembershipStatusSchema,
     stateHash: Type.Optional(Type.String({ description: "Only with ?hash=1." })),
   },
   strict,

@@ -6,9 +6,20 @@ import { Type } from "typebox";
 import type { Static } from "typebox";
 import { ERROR_CATALOGUE } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
-import { NodeIdField, Nullable } from "./fields.js";
+import { Count, NodeIdField, Nullable } from "./fields.js";
 
 const CODES = Object.keys(ERROR_CATALOGUE) as ErrorCode[];
+
+/**
+ * The numbers some codes carry (docs/ERRORS.md): `learner_not_caught_up` the learner's lag and
+ * the bound, `no_live_quorum` the live voters and the voters after the change.
+ */
+export const PROBLEM_COUNT_FIELDS = [
+  "entriesBehind",
+  "caughtUpEntriesMax",
+  "liveVoters",
+  "votersAfter",
+] as const;
 
 /** `application/problem+json`: what went wrong, with a machine-readable `code`. */
 export const ProblemSchema = Type.Object(
@@ -24,6 +35,10 @@ export const ProblemSchema = Type.Object(
     leaderUrl: Type.Optional(
       Nullable(Type.String({ description: "not_leader: the leader's base URL, if known." })),
     ),
+    entriesBehind: Type.Optional(Count("learner_not_caught_up: the learner's lag in entries.")),
+    caughtUpEntriesMax: Type.Optional(Count("learner_not_caught_up: the lag allowed.")),
+    liveVoters: Type.Optional(Count("no_live_quorum: live voters after the change.")),
+    votersAfter: Type.Optional(Count("no_live_quorum: voters after the change.")),
   },
   { additionalProperties: false, description: "RFC 9457 problem details." },
 );

@@ -4,7 +4,7 @@
  * them from it, so the two cannot drift; the OpenAPI document is generated from the same
  * schemas. `/metrics` and `/openapi.json` are not JSON endpoints and live only in src/api.
  */
-import type { Static, TObject, TSchema } from "typebox";
+import type { TObject, TSchema } from "typebox";
 import {
   HealthSchema,
   LeaderInfoSchema,
@@ -15,9 +15,10 @@ import {
   TransferLeadershipBody,
 } from "./cluster.js";
 import { BucketsQuery, BucketsSchema } from "./console.js";
+import type { RouteGroup, RouteSpec } from "./route-spec.js";
 import { CompleteBatchBody, CompleteBatchResponse } from "./completions.js";
 import { EmptyBody } from "./fields.js";
-import type { DeepReadonly } from "./fields.js";
+import { AddMemberBody, MemberParams, MembershipSchema, RemoveMemberQuery } from "./members.js";
 import {
   CompleteBody,
   CompleteResponse,
@@ -63,43 +64,6 @@ import {
   WorkerParams,
   WorkerSchema,
 } from "./workers.js";
-
-/**
- * How an endpoint is served:
- * - `read`: runs a query on the applied state, linearizable unless `?consistency=stale`; any
- *   node answers; always safe to retry.
- * - `write`: proposes a command; a follower forwards it to the leader; accepts the
- *   `Idempotency-Key` or `X-Elk-Client-Id`/`X-Elk-Client-Seq` headers.
- * - `local`: about this node only (health, status, snapshot); never forwarded.
- */
-export type RouteKind = "read" | "write" | "local";
-
-/**
- * What an API token must be allowed to call an endpoint (docs/SECURITY.md): `read` (GET routes),
- * `write` (plans, partitions, workers), `admin` (Raft operations, membership); admin includes
- * write, write includes read. `public` needs no token (health, readiness).
- */
-export type RouteScope = "public" | "read" | "write" | "admin";
-
-/** The route groups: one fastify plugin each, one OpenAPI tag each. */
-export type RouteGroup = "plans" | "partitions" | "workers" | "cluster" | "health";
-
-/** One endpoint. `url` uses fastify's `:param` syntax. */
-export interface RouteSpec {
-  readonly method: "GET" | "POST" | "DELETE";
-  readonly url: string;
-  readonly group: RouteGroup;
-  readonly kind: RouteKind;
-  /** The token scope it needs (enforced by src/api/auth.ts, listed in docs/API.md). */
-  readonly scope: RouteScope;
-  readonly summary: string;
-  readonly params?: TObject;
-  readonly querystring?: TObject;
-  readonly body?: TObject;
-  readonly response: TSchema;
-  /** Success statuses besides 200 (e.g. 201 for a created plan). */
-  readonly createdStatus?: 201;
-}
 
 /** Every JSON endpoint, by the name of the client method that calls it. */
 export const ROUTES = {
@@ -313,6 +277,51 @@ export const ROUTES = {
     body: EmptyBody,
     response: SnapshotResponse,
   },
+  listMembers: {
+    method: "GET",
+    url: "/v1/cluster/members",
+    group: "cluster",
+    kind: "local",
+    scope: "read",
+    summary:
+      "The configuration in force on this node: voters, learners, removed ids; progress on the leader.",
+    response: MembershipSchema,
+  },
+  addMember: {
+    method: "POST",
+    url: "/v1/cluster/members",
+    group: "cluster",
+    kind: "write",
+    scope: "admin",
+    summary: "Add a node as a learner (201 once the change is committed).",
+    body: AddMemberBody,
+    response: MembershipSchema,
+    createdStatus: 201,
+  },
+  promoteMember: {
+    ...postTo(
+      "cluster",
+      "/v1/cluster/members/:id/promote",
+      MemberParams,
+      "Make a caught-up learner a voter.",
+    ),
+    scope: "admin",
+    body: EmptyBody,
+    response: MembershipSchema,
+  },
+  removeMember: {
+    method: "DELETE",
+    url: "/v1/cluster/members/:id",
+    group: "cluster",
+    kind: "write",
+    scope: "admin",
+    summary:
+      "Remove a voter or learner; refused without ?force=true when no live majority would remain.",
+    params: MemberParams,
+    querystring: RemoveMemberQuery,
+    body: EmptyBody,
+    response: MembershipSchema,
+  },
   healthz: {
     method: "GET",
     url: "/healthz",
@@ -382,20 +391,3 @@ function postTo<G extends RouteGroup, U extends string, P extends TObject>(
 ) {
   return { method: "POST", url, group, kind: "write", scope: "write", summary, params } as const;
 }
-
-type StaticOf<S> = S extends TSchema ? Static<S> : undefined;
-
-/** The path parameters of route `S` (undefined when it has none). */
-export type ParamsOf<S extends RouteSpec> = S extends { readonly params: infer P }
-  ? StaticOf<P>
-  : undefined;
-/** The query of route `S` (undefined when it takes none). */
-export type QueryOf<S extends RouteSpec> = S extends { readonly querystring: infer Q }
-  ? StaticOf<Q>
-  : undefined;
-/** The JSON body of route `S` (undefined when it takes none). */
-export type BodyOf<S extends RouteSpec> = S extends { readonly body: infer B }
-  ? StaticOf<B>
-  : undefined;
-/** What route `S` answers on success. */
-export type ResponseOf<S extends RouteSpec> = DeepReadonly<Static<S["response"]>>;

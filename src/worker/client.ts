@@ -168,6 +168,15 @@ export interface CoordinatorClient {
     options?: CallOptions,
   ): Answer<"transferLeadership">;
   snapshotNow(options?: CallOptions): Answer<"snapshotNow">;
+  /** The configuration as the answering node knows it (pin `endpoint` to ask the leader). */
+  listMembers(options?: CallOptions): Answer<"listMembers">;
+  addMember(body: BodyOf<R["addMember"]>, options?: CallOptions): Answer<"addMember">;
+  promoteMember(id: string, options?: CallOptions): Answer<"promoteMember">;
+  removeMember(
+    id: string,
+    query?: QueryOf<R["removeMember"]>,
+    options?: CallOptions,
+  ): Answer<"removeMember">;
   healthz(options?: CallOptions): Answer<"healthz">;
   readyz(options?: CallOptions): Answer<"readyz">;
   /** The node requests go to first: the leader once known. */
@@ -205,6 +214,7 @@ export function createClient(options: ClientOptions): CoordinatorClient {
   const plan = (planId: string) => ({ planId });
   const partition = (planId: string, partitionId: number) => ({ planId, partitionId });
   const worker = (workerId: string) => ({ workerId });
+  const member = (id: string) => ({ id });
   const none = {};
   const c = (
     params: Call["params"],
@@ -247,6 +257,10 @@ export function createClient(options: ClientOptions): CoordinatorClient {
     raftStatus: (query, o) => send("raftStatus", c(none, query, undefined, o)),
     transferLeadership: (body, o) => send("transferLeadership", c(none, undefined, body ?? {}, o)),
     snapshotNow: (o) => send("snapshotNow", c(none, undefined, {}, o)),
+    listMembers: (o) => send("listMembers", c(none, undefined, undefined, o)),
+    addMember: (body, o) => send("addMember", c(none, undefined, body, o)),
+    promoteMember: (id, o) => send("promoteMember", c(member(id), undefined, {}, o)),
+    removeMember: (id, query, o) => send("removeMember", c(member(id), query, {}, o)),
     healthz: (o) => send("healthz", c(none, undefined, undefined, o)),
     readyz: (o) => send("readyz", c(none, undefined, undefined, o)),
     currentEndpoint: () => router.current,

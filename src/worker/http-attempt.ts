@@ -8,7 +8,7 @@ import { SpanKind } from "@opentelemetry/api";
 import { Pool } from "undici";
 import { CoordinatorError, isErrorCode } from "../errors.js";
 import type { ErrorCode } from "../errors.js";
-import { isConnectFailure } from "../protocol/index.js";
+import { PROBLEM_COUNT_FIELDS, isConnectFailure } from "../protocol/index.js";
 import {
   httpClientAttributes,
   inSpan,
@@ -177,6 +177,10 @@ export function problemError(statusCode: number, body: unknown): CoordinatorErro
   const details: Record<string, unknown> = { httpStatus: statusCode };
   if (leaderId !== undefined) details["leaderId"] = leaderId;
   if (leaderUrl !== undefined) details["leaderUrl"] = leaderUrl;
+  for (const name of PROBLEM_COUNT_FIELDS) {
+    const value = (body as Record<string, unknown>)[name];
+    if (typeof value === "number") details[name] = value;
+  }
   return new CoordinatorError(code, message, details);
 }
 

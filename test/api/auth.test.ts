@@ -14,7 +14,7 @@ afterEach(async () => {
   await app.close();
 });
 
-const PARAMS = { planId: "p1", partitionId: 0, workerId: "w1" };
+const PARAMS = { planId: "p1", partitionId: 0, workerId: "w1", id: "n2" };
 
 describe("API token", () => {
   it("off: /v1 routes answer without a token", async () => {

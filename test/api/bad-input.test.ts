@@ -272,6 +272,7 @@ function validBodyOf(endpoint: Endpoint): unknown {
 const VALID_BODIES: Partial<Record<RouteName, unknown>> = {
   createPlan: { minId: 0, maxId: 9, partitionSize: 1 },
   registerWorker: { workerId: "w9" },
+  addMember: { id: "n9", address: "127.0.0.1:7109" },
   completePartitions: { items: [], acquireMax: 1 },
 };
 

@@ -1,14 +1,17 @@
 // Test helper (not a test): a NodeService without Raft that applies every command at once to a
 // real state machine (createState/apply), so the API meets realistic results and rejections.
 // It counts proposals, can play a follower (propose throws not_leader) or a leaderless node, and
-// wakes long polls on every apply like the real node.
+// wakes long polls on every apply like the real node. Its cluster configuration is a
+// FakeMembership (fake-membership.ts); membership changes are served by the leader only.
 import { CoordinatorError } from "../../src/errors.js";
 import type {
   LeaderInfo,
+  MembershipView,
   NodeService,
   ProposeOptions,
   RaftStatusView,
   ReadConsistency,
+  RemoveMemberOptions,
 } from "../../src/node/service.js";
 import { apply, createState, stateHash } from "../../src/state-machine/index.js";
 import type {
@@ -19,6 +22,7 @@ import type {
 } from "../../src/state-machine/index.js";
 import { asNodeId } from "../../src/util/ids.js";
 import type { NodeId } from "../../src/util/ids.js";
+import { FakeMembership } from "./fake-membership.js";
 
 /** How the fake behaves. */
 export type FakeRole = "leader" | "follower" | "leaderless";
@@ -30,6 +34,8 @@ export interface FakeServiceOptions {
   readonly leader?: { readonly leaderId: string; readonly leaderUrl: string };
   /** The leader clock stamped as proposedAtMs (default Date.now). */
   readonly clock?: () => number;
+  /** The cluster configuration (default: voters n1..n3 at 127.0.0.1:7101..7103). */
+  readonly membership?: FakeMembership;
   /** Timers of long-poll waits (default the global ones; worker tests pass a fake clock's). */
   readonly timers?: {
     setTimeout(callback: () => void, delayMs: number): unknown;
@@ -47,6 +53,8 @@ export class FakeService implements NodeService {
   readonly reads: ReadConsistency[] = [];
   ready = true;
   transferredTo: NodeId | undefined | null = null;
+  /** The cluster configuration; tests may share one between a leader and its followers. */
+  membership: FakeMembership;
   private index = 0;
   private readonly waiters = new Set<() => void>();
   private readonly clock: () => number;
@@ -56,6 +64,7 @@ export class FakeService implements NodeService {
     this.nodeId = asNodeId(options.nodeId ?? "n1");
     this.role = options.role ?? "leader";
     this.clock = options.clock ?? Date.now;
+    this.membership = options.membership ?? new FakeMembership();
     this.timers = options.timers ?? {
       setTimeout: (callback, delayMs) => setTimeout(callback, delayMs),
       clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -127,6 +136,7 @@ export class FakeService implements NodeService {
           connected: true,
         },
       ],
+      membership: this.membership.status(),
       ...(options.withStateHash === true ? { stateHash: stateHash(this.state) } : {}),
     };
   }
@@ -162,6 +172,41 @@ export class FakeService implements NodeService {
     }
     this.transferredTo = to;
     return { leaderId: to ?? asNodeId("n2"), leaderUrl: "http://127.0.0.1:2" };
+  }
+
+  members(): MembershipView {
+    if (this.role === "leader") this.membership.progress();
+    return this.view();
+  }
+
+  async addMember(id: NodeId, address: string): Promise<MembershipView> {
+    this.checkLeader();
+    this.membership.add(id, address);
+    return this.view();
+  }
+
+  async promoteMember(id: NodeId): Promise<MembershipView> {
+    this.checkLeader();
+    this.membership.promote(id);
+    return this.view();
+  }
+
+  async removeMember(id: NodeId, options: RemoveMemberOptions = {}): Promise<MembershipView> {
+    this.checkLeader();
+    this.membership.remove(id, options.force === true);
+    return this.view();
+  }
+
+  private view(): MembershipView {
+    return this.membership.view({ nodeId: this.nodeId, leaderId: this.leaderInfo.leaderId });
+  }
+
+  /** Membership changes, like proposals, are served by the leader only. */
+  private checkLeader(): void {
+    if (this.role === "follower") {
+      throw new CoordinatorError("not_leader", undefined, { ...this.leaderInfo });
+    }
+    if (this.role === "leaderless") throw new CoordinatorError("no_leader");
   }
 
   async snapshotNow(): Promise<{ index: number; bytes: number }> {

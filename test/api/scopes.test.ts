@@ -20,7 +20,7 @@ const TOKENS: Record<TokenScope, string> = {
   write: "write-token-0123456789",
   admin: "admin-token-0123456789",
 };
-const PARAMS = { planId: "p1", partitionId: 0, workerId: "w1" };
+const PARAMS = { planId: "p1", partitionId: 0, workerId: "w1", id: "n2" };
 /** One route of each class: what it needs, and a call that passes validation. */
 const CLASSES: { route: RouteName; needs: TokenScope; body?: unknown }[] = [
   { route: "listPlans", needs: "read" },
@@ -30,6 +30,10 @@ const CLASSES: { route: RouteName; needs: TokenScope; body?: unknown }[] = [
   { route: "registerWorker", needs: "write", body: { workerId: "w1" } },
   { route: "snapshotNow", needs: "admin" },
   { route: "transferLeadership", needs: "admin", body: {} },
+  { route: "listMembers", needs: "read" },
+  { route: "addMember", needs: "admin", body: { id: "n4", address: "127.0.0.1:7104" } },
+  { route: "promoteMember", needs: "admin" },
+  { route: "removeMember", needs: "admin" },
 ];
 
 let app: FastifyInstance;

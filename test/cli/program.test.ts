@@ -1,7 +1,8 @@
 // Proves how the CLI ends: help is exit 0; an unknown command or option, a missing required
 // option and a bad value are usage errors (exit 2) with a message; a node configuration mistake
 // is a usage error too, whether it comes from a flag or a config file; every command of the README
-// is registered.
+// is registered; `dev` refuses node counts other than 1, 3 and 5, and `member` refuses bad ids
+// and addresses before calling the cluster.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -27,7 +28,7 @@ afterEach(() => {
 });
 
 describe("the command tree", () => {
-  it("has node, dev, plan (with its actions), partitions, workers, status, worker and certs", () => {
+  it("has node, dev, plan (with its actions), partitions, workers, status, member, worker and certs", () => {
     const program = buildProgram();
     const names = program.commands.map((command) => command.name());
     expect(names).toEqual([
@@ -37,8 +38,17 @@ describe("the command tree", () => {
       "partitions",
       "workers",
       "status",
+      "member",
       "worker",
       "certs",
+    ]);
+    const member = program.commands.find((command) => command.name() === "member")!;
+    expect(member.commands.map((command) => command.name())).toEqual([
+      "list",
+      "add",
+      "promote",
+      "remove",
+      "replace",
     ]);
     const plan = program.commands.find((command) => command.name() === "plan")!;
     expect(plan.commands.map((command) => command.name())).toEqual([
@@ -104,6 +114,32 @@ describe("exit codes", () => {
     expect(await runCli(["node", "--id", "n1"])).toBe(EXIT_USAGE);
     expect(output.join("\n")).toContain(`"clusterSecret" in ${file}: the cluster secret must be`);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("exits 2 when dev is asked for an even or too large cluster, saying why", async () => {
+    expect(await runCli(["dev", "--nodes", "4"])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(
+      /--nodes must be 1, 3 or 5, got 4: 4 nodes survive no more failures than 3/,
+    );
+    expect(await runCli(["dev", "--nodes", "7"])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(/got 7: more nodes on one machine/);
+    expect(await runCli(["dev", "--help"])).toBe(EXIT_OK);
+    expect(output.join("")).toMatch(/how many nodes: 1, 3 or 5/);
+  });
+
+  it("exits 2 on a bad member id or address, before any request", async () => {
+    const unreachable = ["--endpoints", "http://127.0.0.1:9"];
+    expect(await runCli(["member", "add", "n 4", "--address", "h:1", ...unreachable])).toBe(
+      EXIT_USAGE,
+    );
+    expect(output.join("\n")).toMatch(/<id>: "n 4" must be/);
+    expect(await runCli(["member", "add", "n4", "--address", "h:0", ...unreachable])).toBe(
+      EXIT_USAGE,
+    );
+    expect(output.join("\n")).toMatch(/--address must be host:port with a port 1..65535/);
+    const same = ["member", "replace", "--old", "n2", "--new", "n2", "--address", "h:7104"];
+    expect(await runCli([...same, ...unreachable])).toBe(EXIT_USAGE);
+    expect(output.join("\n")).toMatch(/--old and --new must differ/);
   });
 
   it("exits 2 on an empty endpoint list", async () => {

@@ -1,8 +1,14 @@
 // Proves `status`: every endpoint is asked for its own status (pinned, no leader discovery),
 // one that fails shows its error code, and lag is the highest commit index any node reports
-// minus the node's applied index.
+// minus the node's applied index; each node's config index shows, and the membership below the
+// table is the latest configuration any node holds (the leader's on a tie).
 import { describe, expect, it } from "vitest";
-import { collect, renderStatus, type NodeReport } from "../../src/cli/status-command.js";
+import {
+  collect,
+  renderMembership,
+  renderStatus,
+  type NodeReport,
+} from "../../src/cli/status-command.js";
 import { CoordinatorError } from "../../src/errors.js";
 import type { CoordinatorClient } from "../../src/worker/client.js";
 
@@ -11,6 +17,7 @@ function status(
   role: "Leader" | "Follower",
   commitIndex: number,
   lastApplied: number,
+  configIndex = 4,
 ) {
   return {
     nodeId,
@@ -22,6 +29,12 @@ function status(
     lastLogIndex: commitIndex,
     snapshotIndex: 0,
     peers: [],
+    membership: {
+      voters: ["n1", "n2", "n3"],
+      learners: configIndex > 4 ? ["n4"] : [],
+      configIndex,
+      changeInFlight: configIndex > 4,
+    },
   };
 }
 
@@ -63,6 +76,7 @@ describe("renderStatus", () => {
       "APPLIED",
       "LAG",
       "SNAPSHOT",
+      "CONFIG",
     ]);
     expect(lines[1]!.split(/\s+/)).toEqual([
       "http://a",
@@ -74,6 +88,7 @@ describe("renderStatus", () => {
       "10",
       "0",
       "0",
+      "4",
     ]);
     expect(lines[2]!.split(/\s+/)).toEqual([
       "http://b",
@@ -85,6 +100,7 @@ describe("renderStatus", () => {
       "7",
       "3",
       "0",
+      "4",
     ]);
     expect(lines[3]!.split(/\s+/)).toEqual([
       "http://c",
@@ -96,6 +112,29 @@ describe("renderStatus", () => {
       "-",
       "-",
       "-",
+      "-",
     ]);
+    expect(lines.slice(5)).toEqual([
+      "voters    n1 n2 n3",
+      "learners  none",
+      "config index 4 (as n1 holds it), no change in flight",
+    ]);
+  });
+
+  it("shows the latest configuration any node holds, with a change in flight", () => {
+    const reports: NodeReport[] = [
+      { endpoint: "http://a", status: status("n1", "Leader", 10, 10, 4) },
+      { endpoint: "http://b", status: status("n2", "Follower", 11, 11, 9) },
+    ];
+    expect(renderMembership(reports)).toBe(
+      [
+        "voters    n1 n2 n3",
+        "learners  n4",
+        "config index 9 (as n2 holds it), a change is in flight (not yet committed)",
+      ].join("\n"),
+    );
+    expect(renderMembership([{ endpoint: "http://c", error: { code: "x", message: "x" } }])).toBe(
+      null,
+    );
   });
 });

@@ -1,8 +1,8 @@
 /**
- * The cluster endpoints (docs/API.md "Cluster"): this node's Raft status, leadership transfer
- * (Raft thesis §3.10; forwarded to the leader like any write) and a snapshot on demand.
- * Membership changes are not yet exposed over HTTP: the Raft core supports them
- * (docs/MEMBERSHIP.md); the endpoints are not built yet.
+ * The cluster endpoints (docs/API.md "Cluster" and "Membership"): this node's Raft status,
+ * leadership transfer (Raft thesis §3.10; forwarded to the leader like any write), a snapshot on
+ * demand, and the configuration: read on any node, changed on the leader one server at a time
+ * (docs/MEMBERSHIP.md; the node enforces the rules and answers their error codes).
  */
 import type { FastifyInstance } from "fastify";
 import { ROUTES } from "../../protocol/index.js";
@@ -20,4 +20,16 @@ export async function clusterRoutes(app: FastifyInstance, api: ApiContext): Prom
     service.transferLeadership(body.to === undefined ? undefined : asNodeId(body.to)),
   );
   addRoute(app, api, ROUTES.snapshotNow, async () => service.snapshotNow());
+  addRoute(app, api, ROUTES.listMembers, async () => service.members());
+  addRoute(app, api, ROUTES.addMember, async ({ body, reply }) => {
+    const membership = await service.addMember(asNodeId(body.id), body.address);
+    reply.code(201);
+    return membership;
+  });
+  addRoute(app, api, ROUTES.promoteMember, async ({ params }) =>
+    service.promoteMember(asNodeId(params.id)),
+  );
+  addRoute(app, api, ROUTES.removeMember, async ({ params, query }) =>
+    service.removeMember(asNodeId(params.id), { force: query.force === true }),
+  );
 }
