@@ -119,13 +119,13 @@ export class Membership {
     const change: ConfChange = { type: "RemoveMember", id };
     return this.change(change, () => {
       if (options.force === true || raw.liveQuorumAfter(change)) return;
-      const conf = raw.configuration();
-      const votersAfter = conf.voters.filter((voter) => voter !== id);
+      const votersAfter = raw.configuration().voters.filter((voter) => voter !== id);
+      const live = this.liveAmong(votersAfter);
       throw new CoordinatorError(
         "no_live_quorum",
-        `after removing ${id} the voters [${votersAfter.join(", ")}] would not include a live ` +
-          `majority; repeat with force to remove anyway`,
-        { votersAfter, liveVoters: this.liveAmong(votersAfter) },
+        `after removing ${id} only ${live.length} of the voters [${votersAfter.join(", ")}] ` +
+          `would be live ([${live.join(", ")}]): no majority; repeat with force to remove anyway`,
+        { votersAfter: votersAfter.length, liveVoters: live.length },
       );
     });
   }

@@ -175,7 +175,7 @@ export interface NodeService {
    * `id` leads, leadership is handed over first (this node then answers `not_leader` naming the
    * new leader, which the API forwards to); when no voter can take over, the leader removes
    * itself and steps down once the removal commits (docs/MEMBERSHIP.md §8).
-   * @throws CoordinatorError "no_live_quorum" (details: { liveVoters, votersAfter }) unless
+   * @throws CoordinatorError "no_live_quorum" (details: { liveVoters, votersAfter }, counts) unless
    *   `force` | "unknown_member" | "no_voters_left", and the leader/change errors of
    *   {@link addMember}
    */

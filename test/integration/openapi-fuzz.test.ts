@@ -295,12 +295,17 @@ function operationsOf(document: {
   >;
 }): Operation[] {
   return Object.entries(document.paths).flatMap(([route, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      path: route,
-      parameters: operation.parameters ?? [],
-      body: operation.requestBody?.content["application/json"]?.schema ?? null,
-    })),
+    Object.entries(methods)
+      // Membership changes are left out: a well-formed one really removes (even with force) or
+      // adds members, and the cluster fuzzed must stay the cluster checked afterwards. Their
+      // refusals of bad input are proven in test/api/routes/members.test.ts.
+      .filter(([method]) => !(route.startsWith("/v1/cluster/members") && method !== "get"))
+      .map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path: route,
+        parameters: operation.parameters ?? [],
+        body: operation.requestBody?.content["application/json"]?.schema ?? null,
+      })),
   );
 }
 

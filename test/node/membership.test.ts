@@ -136,10 +136,8 @@ describe("membership changes on running nodes", () => {
     });
     const refused = await rejection(leader.removeMember(target!));
     expect(refused.code).toBe("no_live_quorum");
-    expect(refused.details).toMatchObject({
-      votersAfter: [leader.nodeId, down].sort(),
-      liveVoters: [leader.nodeId],
-    });
+    expect(refused.details).toMatchObject({ votersAfter: 2, liveVoters: 1 });
+    expect(refused.message).toContain(`([${leader.nodeId}])`);
     expect(roles(leader.members())).toContain(`${target}:voter`);
 
     const forced = leader.removeMember(target!, { force: true });
