@@ -98,6 +98,13 @@ export interface DevCluster {
   /** Starts a stopped node again with the same arguments; resolves once it answers /healthz. */
   restart(id: string): Promise<void>;
   /**
+   * Starts a NEW node `id` that joins the running cluster (`--join` at the running nodes'
+   * URLs, a free port, an empty data directory) and resolves once it answers /healthz. It
+   * serves nothing until it is added (`member add`, docs/RUNBOOKS.md).
+   * @throws CoordinatorError "invalid_request" when `id` is taken
+   */
+  join(id: string): Promise<DevNode>;
+  /**
    * SIGTERM to every node, SIGKILL after stopGraceMs; resolves when all have exited, with how
    * each node that was running ended (a graceful stop is code 0).
    */
@@ -140,7 +147,8 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   const members = ids.map((id, i) =>
     createMember(options, { id, port: ports[i] ?? 0, host, dataDir, peers, clusterSecret }),
   );
-  const cluster = new LocalCluster(members, dataDir, clusterSecret, options);
+  const setup = { host, dataDir, peers, clusterSecret };
+  const cluster = new LocalCluster(members, setup, options);
   try {
     for (const member of members) await mkdir(member.dataDir, { recursive: true });
     for (const member of members) member.process.start();
@@ -152,13 +160,20 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   return cluster;
 }
 
-interface MemberSetup {
-  readonly id: string;
-  readonly port: number;
+/** What every member of one dev cluster shares. */
+interface ClusterSetup {
   readonly host: string;
   readonly dataDir: string;
+  /** The first voters, `id=host:port,…` (every member's --peers). */
   readonly peers: string;
   readonly clusterSecret: string;
+}
+
+interface MemberSetup extends ClusterSetup {
+  readonly id: string;
+  readonly port: number;
+  /** The URLs a joining member asks for the membership (`--join`). */
+  readonly join?: readonly string[];
 }
 
 function createMember(options: DevClusterOptions, setup: MemberSetup): Member {
@@ -183,6 +198,7 @@ function createMember(options: DevClusterOptions, setup: MemberSetup): Member {
       "node",
       ...["--id", id, "--listen", hostPort(host, port), "--peers", setup.peers],
       ...["--data-dir", dataDir, "--log-level", options.logLevel ?? "info"],
+      ...(setup.join === undefined ? [] : ["--join", setup.join.join(",")]),
       ...timingFlags,
       ...(options.nodeArgs?.(id) ?? []),
     ],
@@ -200,20 +216,21 @@ const POLL_INTERVAL_MS = 50;
 const POLL_REQUEST_TIMEOUT_MS = 1_000;
 
 class LocalCluster implements DevCluster {
-  readonly endpoints: readonly string[];
-  readonly exportLine: string;
+  readonly dataDir: string;
+  readonly clusterSecret: string;
+  private readonly members: Member[];
   private readonly client: CoordinatorClient;
   private readonly readyTimeoutMs: number;
   private readonly stopGraceMs: number;
 
   constructor(
-    private readonly members: readonly Member[],
-    readonly dataDir: string,
-    readonly clusterSecret: string,
-    options: DevClusterOptions,
+    members: readonly Member[],
+    private readonly setup: ClusterSetup,
+    private readonly options: DevClusterOptions,
   ) {
-    this.endpoints = members.map((member) => member.url);
-    this.exportLine = `export ELK_ENDPOINTS=${this.endpoints.join(",")}`;
+    this.members = [...members];
+    this.dataDir = setup.dataDir;
+    this.clusterSecret = setup.clusterSecret;
     this.client = createClient({
       endpoints: this.endpoints,
       ...(options.apiToken === undefined ? {} : { apiToken: options.apiToken }),
@@ -224,8 +241,29 @@ class LocalCluster implements DevCluster {
     this.stopGraceMs = options.stopGraceMs ?? 10_000;
   }
 
+  get endpoints(): readonly string[] {
+    return this.members.map((member) => member.url);
+  }
+
+  get exportLine(): string {
+    return `export ELK_ENDPOINTS=${this.endpoints.join(",")}`;
+  }
+
   get nodes(): readonly DevNode[] {
     return this.members.map(view);
+  }
+
+  async join(id: string): Promise<DevNode> {
+    if (this.members.some((member) => member.id === id)) {
+      throw new CoordinatorError("invalid_request", `${id} is a node of this cluster already`);
+    }
+    const [port = 0] = await choosePorts(1, 0, this.setup.host);
+    const join = this.members.filter((m) => m.process.running).map((m) => m.url);
+    const member = createMember(this.options, { ...this.setup, id, port, join });
+    await mkdir(member.dataDir, { recursive: true });
+    this.members.push(member);
+    await this.restart(id);
+    return view(member);
   }
 
   node(id: string): DevNode {
@@ -235,7 +273,11 @@ class LocalCluster implements DevCluster {
   async waitForLeader(timeoutMs = this.readyTimeoutMs): Promise<LeaderView> {
     return this.poll(`the nodes to agree on a leader`, timeoutMs, async () => {
       const running = this.members.filter((member) => member.process.running);
-      const statuses = await Promise.all(running.map((member) => this.statusOf(member)));
+      const answers = await Promise.all(running.map((member) => this.statusOf(member)));
+      // A joining node not yet added knows no leader: only members must agree.
+      const statuses = answers.filter(
+        (status) => status === null || isMember(status.nodeId, status.membership),
+      );
       const leader = statuses.find((status) => status?.role === "Leader");
       if (leader === undefined || leader === null) return null;
       const agreed = statuses.every((status) => status?.leaderId === leader.nodeId);
@@ -313,6 +355,13 @@ class LocalCluster implements DevCluster {
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
     }
   }
+}
+
+function isMember(
+  id: string,
+  membership: { readonly voters: readonly string[]; readonly learners: readonly string[] },
+): boolean {
+  return membership.voters.includes(id) || membership.learners.includes(id);
 }
 
 function view(member: Member): DevNode {
