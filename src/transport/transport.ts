@@ -4,11 +4,15 @@
  * - It shares the node's HTTP port: it never listens itself; the node forwards its
  *   `http.Server`'s `upgrade` events to {@link Transport.handleUpgrade}, and peers are dialed at
  *   `ws://<host:port>/v1/raft/peer`.
- * - One link per pair of nodes: the node with the smaller id (string order) dials, the other
- *   accepts; both send over it. The addresses come from this node's own configuration, so a test
- *   proxy can sit on any link.
+ * - One link per pair of nodes, both sending over it: the node with the smaller id (string order)
+ *   dials; the other accepts, and dials itself only when no connection came up within
+ *   `fallbackDialDelayMs` (./peer-link.ts; docs/MEMBERSHIP.md §9). The addresses come from this
+ *   node's own configuration, so a test proxy can sit on any link.
+ * - Any authenticated node may connect, configured or not: a server must hear a leader it does
+ *   not know of yet (Raft thesis §4.1). Such a peer gets a link on the fly that only accepts;
+ *   it goes when its connection does, or when {@link Transport.setPeers} does not list it.
  * - Upgrades are authenticated with an HMAC proof over the shared cluster secret (./peer-auth.ts);
- *   a refused upgrade is answered 401/403 and logged. A cluster secret is required unless the
+ *   a refused upgrade is answered 401 and logged. A cluster secret is required unless the
  *   explicit `insecure` flag is set (then peers are identified but not authenticated).
  * - With `tls`, links are WSS with mutual TLS (./tls.ts): the HTTPS server asks for a client
  *   certificate, an upgrade is accepted only when that certificate is signed by the cluster CA and
@@ -17,10 +21,12 @@
  *   is asked for at every dial, so a reload reaches new connections.
  * - A peer gets one live connection: a second upgrade for an id whose link received something
  *   within two ping intervals is refused 409 and logged (a duplicate process, or an impostor with
- *   a copied secret); a link that went silent is replaced, so a restarted peer gets back in.
+ *   a copied secret); a link that went silent is replaced, so a restarted peer gets back in. So
+ *   is an upgrade from a larger id while this node's own dial to it is under way (crossing dials:
+ *   the smaller id's wins); an upgrade that arrives during the larger id's own dial ends that dial.
  * - Messages are raft-codec frames; inbound frames over `peerMessageBytesMax` close the link
  *   (ws `maxPayload`), outbound ones are dropped and counted; sending is bounded per peer and
- *   drops while a link is down (Raft retransmits); the dialer redials with jittered backoff; a
+ *   drops while a link is down (Raft retransmits); a dialer redials with jittered backoff; a
  *   link going down is reported through `onPeerStatus` so the node can call
  *   `reportUnreachable(peer)`.
  */
@@ -35,6 +41,7 @@ import {
   peerAuthNoncesMax,
   peerCloseTimeoutMs,
   peerDialTimeoutMs,
+  peerFallbackDialDelayMs,
   peerIdleTimeoutMs,
   peerMessageBytesMax,
   peerPingIntervalMs,
@@ -51,6 +58,7 @@ import { encodeMessage } from "../wire/raft-codec.js";
 import {
   PeerAuthenticator,
   handshakeHeaders,
+  isNodeId,
   newNonce,
   type HandshakeVerdict,
 } from "./peer-auth.js";
@@ -74,6 +82,7 @@ export interface TransportLimits {
   readonly reconnectDelayMsMin: number;
   readonly reconnectDelayMsMax: number;
   readonly dialTimeoutMs: number;
+  readonly fallbackDialDelayMs: number;
   readonly pingIntervalMs: number;
   readonly idleTimeoutMs: number;
   readonly closeTimeoutMs: number;
@@ -89,6 +98,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = Object.freeze({
   reconnectDelayMsMin: peerReconnectDelayMsMin,
   reconnectDelayMsMax: peerReconnectDelayMsMax,
   dialTimeoutMs: peerDialTimeoutMs,
+  fallbackDialDelayMs: peerFallbackDialDelayMs,
   pingIntervalMs: peerPingIntervalMs,
   idleTimeoutMs: peerIdleTimeoutMs,
   closeTimeoutMs: peerCloseTimeoutMs,
@@ -125,8 +135,10 @@ export interface TransportOptions {
 /** Transport-wide and per-peer counters (peers sorted by id). */
 export interface TransportStats {
   readonly peers: readonly PeerLinkStats[];
-  /** Upgrade requests on the peer path that failed authentication. */
+  /** Upgrade requests on the peer path that were refused (authentication, or a second connection). */
   readonly rejectedHandshakes: number;
+  /** Links made on the fly for authenticated peers this node was not told about. */
+  readonly unlistedPeerLinks: number;
   /** Messages addressed to a node that has no configured address. */
   readonly droppedUnknownPeer: number;
 }
@@ -138,15 +150,16 @@ export interface Transport {
    * {@link PEER_PATH}, so other upgrade handlers may take it.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Sends a message to `message.to` (which must be a configured peer), or drops and counts it. */
+  /** Sends a message to `message.to` (a peer with a link), or drops and counts it. */
   send(message: Message): void;
   /** Starts dialing peers and the keep-alive pings. */
   start(): void;
   /**
    * Replaces the set of peers (id → `host:port`; an entry for `selfId` is ignored), as the
    * cluster's configuration changes (docs/MEMBERSHIP.md): links to new peers are created (and
-   * started, if the transport is), links to peers no longer listed are closed, and a dialed
-   * peer whose address changed is redialed at the new one.
+   * started, if the transport is), links to peers not listed are closed (those made on the fly
+   * included; a listed one is kept and learns the address), and a peer this node dials first
+   * whose address changed is redialed at the new one (an acceptor uses it at its next dial).
    * @throws TransportConfigError on a malformed id or address (nothing changes then)
    */
   setPeers(peers: ReadonlyMap<NodeId, string>): void;
@@ -162,14 +175,13 @@ interface RefusedUpgrade {
   readonly reason: string;
 }
 
-/** What a node id may be made of (at most `nodeIdCharsMax` characters). */
-export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+export { NODE_ID_PATTERN } from "./peer-auth.js";
 /** A peer address: `host:port` or `[ipv6]:port` (group 1 the host, group 2 the port). */
 export const PEER_ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const SILENT: TransportLogger = { info: () => undefined, warn: () => undefined };
 
 function checkNodeId(id: string, what: string): void {
-  if (id.length > nodeIdCharsMax || !NODE_ID_PATTERN.test(id)) {
+  if (!isNodeId(id)) {
     throw new TransportConfigError(
       `${what} "${id}" must be 1..${nodeIdCharsMax} characters of A-Z a-z 0-9 . _ -`,
     );
@@ -228,10 +240,8 @@ class PeerTransport implements Transport {
   private readonly logger: TransportLogger;
   private readonly clock: () => number;
   private readonly links = new Map<NodeId, PeerLink>();
-  /** Each linked peer's address (the authenticator reads the two sets below as they change). */
+  /** Each listed peer's address; a link without one was made on the fly (see the header). */
   private readonly addresses = new Map<NodeId, string>();
-  private readonly dialers = new Set<NodeId>();
-  private readonly peerIds = new Set<NodeId>();
   private readonly prng: Prng;
   private readonly sockets = new Set<WebSocket>();
   private readonly server: WebSocketServer;
@@ -239,6 +249,7 @@ class PeerTransport implements Transport {
   private pingTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private rejectedHandshakes = 0;
+  private unlistedPeerLinks = 0;
   private droppedUnknownPeer = 0;
 
   constructor(private readonly options: TransportOptions) {
@@ -256,55 +267,57 @@ class PeerTransport implements Transport {
     for (const [id, address] of options.peers) this.addPeer(id, address);
     this.auth = new PeerAuthenticator({
       selfId: options.selfId,
-      dialers: this.dialers,
-      peers: this.peerIds,
       secret: this.secret,
       clockSkewMsMax: this.limits.authClockSkewMsMax,
       noncesMax: this.limits.authNoncesMax,
     });
   }
 
-  /** Links `id` at `address`: the node with the smaller id dials, the other accepts. */
+  /** Links `id` at `address` (the smaller id dials first, see the module header). */
   private addPeer(id: NodeId, address: string): void {
     if (id === this.options.selfId) return;
-    const dials = this.options.selfId < id;
-    if (!dials) this.dialers.add(id);
-    this.peerIds.add(id);
     this.addresses.set(id, address);
-    this.links.set(id, this.createLink(id, address, dials, this.prng.fork()));
+    this.links.set(id, this.createLink(id, address));
   }
 
   private removePeer(id: NodeId): void {
     this.links.get(id)?.close();
     this.links.delete(id);
     this.addresses.delete(id);
-    this.dialers.delete(id);
-    this.peerIds.delete(id);
+  }
+
+  /** A link for an authenticated peer this node has no address for; it goes when it is down. */
+  private addUnlistedPeer(id: NodeId): PeerLink {
+    const link = this.createLink(id, null);
+    this.links.set(id, link);
+    this.unlistedPeerLinks++;
+    this.logger.info({ peer: id }, "peer link added for a node this one was not told about");
+    return link;
   }
 
   setPeers(peers: ReadonlyMap<NodeId, string>): void {
     checkPeers(this.options.selfId, peers);
     if (this.closing !== null) return;
-    const started = this.pingTimer !== null;
     for (const id of [...this.links.keys()]) {
       const address = peers.get(id);
+      const listed = this.addresses.has(id);
       const moved = address !== undefined && address !== this.addresses.get(id);
-      if (address === undefined || (moved && this.options.selfId < id)) {
+      if (address === undefined || (moved && listed && this.options.selfId < id)) {
         this.removePeer(id);
         this.logger.info({ peer: id, address: address ?? null }, "peer link removed");
       } else if (moved) {
         this.addresses.set(id, address);
+        this.links.get(id)?.setAddress(address);
       }
     }
     for (const [id, address] of peers) {
       if (id === this.options.selfId || this.links.has(id)) continue;
       this.addPeer(id, address);
       this.logger.info({ peer: id, address }, "peer link added");
-      if (started) this.links.get(id)?.start();
     }
   }
 
-  private createLink(id: NodeId, address: string, dials: boolean, prng: Prng): PeerLink {
+  private createLink(id: NodeId, address: string | null): PeerLink {
     const { limits, options } = this;
     const context = {
       selfId: options.selfId,
@@ -314,15 +327,31 @@ class PeerTransport implements Transport {
       idleTimeoutMs: limits.idleTimeoutMs,
       clock: this.clock,
       onMessage: options.onMessage,
-      onPeerStatus: options.onPeerStatus,
+      onPeerStatus: (peer: NodeId, status: "up" | "down") => {
+        options.onPeerStatus(peer, status);
+        if (status === "down" && !this.addresses.has(peer) && this.links.get(peer) === link) {
+          this.removePeer(peer);
+        }
+      },
     };
-    if (!dials) return new PeerLink(id, context, null);
     const backoff = new ReconnectBackoff(
-      prng,
+      this.prng.fork(),
       limits.reconnectDelayMsMin,
       limits.reconnectDelayMsMax,
     );
-    return new PeerLink(id, context, { address, backoff, connect: () => this.dial(id, address) });
+    const link: PeerLink = new PeerLink(
+      id,
+      context,
+      {
+        first: options.selfId < id,
+        backoff,
+        connect: (to) => this.dial(id, to),
+        fallbackDialDelayMs: limits.fallbackDialDelayMs,
+      },
+      address,
+    );
+    if (this.pingTimer !== null) link.start(); // created after start(): by setPeers or on the fly
+    return link;
   }
 
   private dial(to: NodeId, address: string): WebSocket {
@@ -364,10 +393,13 @@ class PeerTransport implements Transport {
       this.refuseUpgrade(socket, verdict.httpStatus, verdict.reason);
       return true;
     }
-    const link = this.links.get(verdict.from);
-    assert(link !== undefined, "an authenticated peer has a link");
     this.server.handleUpgrade(request, socket, head, (ws) => {
       this.track(ws);
+      if (this.closing !== null) {
+        ws.close(1001, "node shutting down");
+        return;
+      }
+      const link = this.links.get(verdict.from) ?? this.addUnlistedPeer(verdict.from);
       link.accept(ws);
     });
     return true;
@@ -375,7 +407,7 @@ class PeerTransport implements Transport {
 
   /**
    * The checks of an upgrade, in order: the HMAC handshake, then (with TLS) the client
-   * certificate, then that the peer has no live connection already.
+   * certificate, then that the link may take a connection now ({@link PeerLink.refusal}).
    */
   private admit(request: IncomingMessage): HandshakeVerdict | RefusedUpgrade {
     const nowMs = this.clock();
@@ -385,15 +417,9 @@ class PeerTransport implements Transport {
       const certificate = verifyPeerCertificate(request.socket, verdict.from);
       if (!certificate.ok) return certificate;
     }
-    const live = this.links.get(verdict.from)?.isLive(nowMs, 2 * this.limits.pingIntervalMs);
-    if (live === true) {
-      return {
-        ok: false,
-        httpStatus: 409,
-        reason: `${verdict.from} already has a live connection; refusing a second one`,
-      };
-    }
-    return verdict;
+    const link = this.links.get(verdict.from);
+    const reason = link?.refusal(nowMs, 2 * this.limits.pingIntervalMs) ?? null;
+    return reason === null ? verdict : { ok: false, httpStatus: 409, reason };
   }
 
   private refuseUpgrade(socket: Duplex, httpStatus: number, reason: string): void {
@@ -465,6 +491,7 @@ class PeerTransport implements Transport {
     return {
       peers,
       rejectedHandshakes: this.rejectedHandshakes,
+      unlistedPeerLinks: this.unlistedPeerLinks,
       droppedUnknownPeer: this.droppedUnknownPeer,
     };
   }
