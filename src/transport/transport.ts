@@ -34,22 +34,6 @@ import { randomInt } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
-import {
-  clusterSecretBytesMin,
-  nodeIdCharsMax,
-  peerAuthClockSkewMsMax,
-  peerAuthNoncesMax,
-  peerCloseTimeoutMs,
-  peerDialTimeoutMs,
-  peerFallbackDialDelayMs,
-  peerIdleTimeoutMs,
-  peerMessageBytesMax,
-  peerPingIntervalMs,
-  peerReconnectDelayMsMax,
-  peerReconnectDelayMsMin,
-  peerSendQueueBytesMax,
-  peerSendQueueMessagesMax,
-} from "../constants.js";
 import type { Message } from "../raft/messages.js";
 import { assert } from "../util/assert.js";
 import type { NodeId } from "../util/ids.js";
@@ -58,53 +42,30 @@ import { encodeMessage } from "../wire/raft-codec.js";
 import {
   PeerAuthenticator,
   handshakeHeaders,
-  isNodeId,
   newNonce,
   type HandshakeVerdict,
 } from "./peer-auth.js";
 import { PeerLink, type PeerLinkStats, type TransportLogger } from "./peer-link.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
 import { peerServerIdentity, verifyPeerCertificate, type TlsMaterial } from "./tls.js";
+import {
+  DEFAULT_TRANSPORT_LIMITS,
+  checkNodeId,
+  checkPeers,
+  checkSecret,
+  type TransportLimits,
+} from "./transport-config.js";
+
+export {
+  DEFAULT_TRANSPORT_LIMITS,
+  NODE_ID_PATTERN,
+  PEER_ADDRESS_PATTERN,
+  TransportConfigError,
+  type TransportLimits,
+} from "./transport-config.js";
 
 /** The HTTP path of peer links. */
 export const PEER_PATH = "/v1/raft/peer";
-
-/** A transport configured wrongly (a caller mistake, reported before anything starts). */
-export class TransportConfigError extends Error {
-  override readonly name = "TransportConfigError";
-}
-
-/** Limits and timings; each defaults to the constant of the same meaning in src/constants.ts. */
-export interface TransportLimits {
-  readonly messageBytesMax: number;
-  readonly sendQueueMessagesMax: number;
-  readonly sendQueueBytesMax: number;
-  readonly reconnectDelayMsMin: number;
-  readonly reconnectDelayMsMax: number;
-  readonly dialTimeoutMs: number;
-  readonly fallbackDialDelayMs: number;
-  readonly pingIntervalMs: number;
-  readonly idleTimeoutMs: number;
-  readonly closeTimeoutMs: number;
-  readonly authClockSkewMsMax: number;
-  readonly authNoncesMax: number;
-}
-
-/** The limits used when {@link TransportOptions.limits} says nothing. */
-export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = Object.freeze({
-  messageBytesMax: peerMessageBytesMax,
-  sendQueueMessagesMax: peerSendQueueMessagesMax,
-  sendQueueBytesMax: peerSendQueueBytesMax,
-  reconnectDelayMsMin: peerReconnectDelayMsMin,
-  reconnectDelayMsMax: peerReconnectDelayMsMax,
-  dialTimeoutMs: peerDialTimeoutMs,
-  fallbackDialDelayMs: peerFallbackDialDelayMs,
-  pingIntervalMs: peerPingIntervalMs,
-  idleTimeoutMs: peerIdleTimeoutMs,
-  closeTimeoutMs: peerCloseTimeoutMs,
-  authClockSkewMsMax: peerAuthClockSkewMsMax,
-  authNoncesMax: peerAuthNoncesMax,
-});
 
 export interface TransportOptions {
   readonly selfId: NodeId;
@@ -175,40 +136,7 @@ interface RefusedUpgrade {
   readonly reason: string;
 }
 
-export { NODE_ID_PATTERN } from "./peer-auth.js";
-/** A peer address: `host:port` or `[ipv6]:port` (group 1 the host, group 2 the port). */
-export const PEER_ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const SILENT: TransportLogger = { info: () => undefined, warn: () => undefined };
-
-function checkNodeId(id: string, what: string): void {
-  if (!isNodeId(id)) {
-    throw new TransportConfigError(
-      `${what} "${id}" must be 1..${nodeIdCharsMax} characters of A-Z a-z 0-9 . _ -`,
-    );
-  }
-}
-
-function checkAddress(id: NodeId, address: string): void {
-  const port = Number(PEER_ADDRESS_PATTERN.exec(address)?.[2] ?? 0);
-  if (port < 1 || port > 65_535) {
-    throw new TransportConfigError(`the address of ${id} must be host:port, got "${address}"`);
-  }
-}
-
-function checkSecret(secret: string | null, insecure: boolean): void {
-  if (secret === null || secret === "") {
-    if (insecure) return;
-    throw new TransportConfigError(
-      "a cluster secret is required to authenticate peers (--cluster-secret / " +
-        "ELK_CLUSTER_SECRET); only an explicit insecure flag allows running without one",
-    );
-  }
-  if (Buffer.byteLength(secret, "utf8") < clusterSecretBytesMin) {
-    throw new TransportConfigError(
-      `the cluster secret must be at least ${clusterSecretBytesMin} bytes long`,
-    );
-  }
-}
 
 /**
  * Creates the transport of node `selfId` (nothing happens until {@link Transport.start} and the
@@ -220,13 +148,6 @@ export function createTransport(options: TransportOptions): Transport {
   checkPeers(options.selfId, options.peers);
   checkSecret(options.clusterSecret, options.insecure === true);
   return new PeerTransport(options);
-}
-
-function checkPeers(selfId: NodeId, peers: ReadonlyMap<NodeId, string>): void {
-  for (const [id, address] of peers) {
-    checkNodeId(id, "a peer id");
-    if (id !== selfId) checkAddress(id, address);
-  }
 }
 
 function closed(ws: WebSocket): Promise<void> {
