@@ -50,6 +50,12 @@ export const peerReconnectDelayMsMin = 50;
 export const peerReconnectDelayMsMax = 2_000;
 /** A dial (TCP connect + WebSocket upgrade) not finished within this time is abandoned. */
 export const peerDialTimeoutMs = 2_000;
+/**
+ * The larger id of a pair, which normally only accepts, dials its peer itself when no connection
+ * from that peer has come up within this time: the peer may not know it yet (a lagging server
+ * with an old configuration, docs/MEMBERSHIP.md §9).
+ */
+export const peerFallbackDialDelayMs = 2_500;
 /** A link pings its peer this often; any frame or pong counts as a sign of life. */
 export const peerPingIntervalMs = 1_000;
 /** A link that has received nothing (not even a pong) for this long is presumed dead and closed. */
@@ -369,6 +375,10 @@ assert(workerHeartbeatIntervalMs * 2 < workerLeaseTtlMs, "a lease must survive a
 assert(workerLeaseTtlMs <= partitionLeaseTtlMs, "a partition outlives its worker's lease");
 assert(peerReconnectDelayMsMin < peerReconnectDelayMsMax, "reconnect delays must grow");
 assert(peerMessageBytesMax <= peerSendQueueBytesMax, "the largest peer frame must fit in a queue");
+assert(
+  peerReconnectDelayMsMax < peerFallbackDialDelayMs,
+  "the smaller id's redial comes before the larger id's fallback dial",
+);
 assert(peerPingIntervalMs * 2 <= peerIdleTimeoutMs, "a link must survive one lost pong");
 assert(
   peerDialTimeoutMs >= peerReconnectDelayMsMin,

@@ -5,10 +5,14 @@
  * request carries `from`, `to`, a timestamp, a random nonce and
  * `proof = HMAC-SHA256(secret, "elk-raft-peer-v1\n" + from + "\n" + to + "\n" + timestampMs + "\n" + nonce)`
  * (hex). The accepting node recomputes the proof and accepts only when all of these hold:
- * `to` is itself, `from` is a configured peer that should dial it (the smaller id dials), the
- * timestamp is within `peerAuthClockSkewMsMax` of its clock, the proof matches (constant-time
- * compare) and the nonce was not seen within that window (a captured handshake cannot be
- * replayed). The secret never travels; a changed `from`/`to`/timestamp/nonce breaks the proof.
+ * `to` is itself, `from` is a well-formed node id, the timestamp is within
+ * `peerAuthClockSkewMsMax` of its clock, the proof matches (constant-time compare) and the nonce
+ * was not seen within that window (a captured handshake cannot be replayed). The secret never
+ * travels; a changed `from`/`to`/timestamp/nonce breaks the proof.
+ *
+ * `from` need not be in this node's configuration: a valid proof shows it is a cluster member,
+ * and a server must take messages from a leader it does not know of yet (Raft thesis §4.1,
+ * docs/MEMBERSHIP.md §9). Which of two nodes dials is the transport's business, not this check's.
  *
  * Without a secret (`secret: null`, only allowed by the explicit insecure flag of the transport),
  * `from` and `to` are still sent and checked, but nothing is proven: any process that can reach
@@ -16,6 +20,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { nodeIdCharsMax } from "../constants.js";
 import type { NodeId } from "../util/ids.js";
 
 /** Header names of the handshake (lower case, as Node presents incoming headers). */
@@ -26,6 +31,14 @@ export const PEER_AUTH_HEADERS = {
   nonce: "x-elk-peer-nonce",
   proof: "x-elk-peer-proof",
 } as const;
+
+/** What a node id may be made of (at most `nodeIdCharsMax` characters). */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+/** Whether `id` is a well-formed node id ({@link NODE_ID_PATTERN}, `nodeIdCharsMax` at most). */
+export function isNodeId(id: string): boolean {
+  return id.length <= nodeIdCharsMax && NODE_ID_PATTERN.test(id);
+}
 
 const PROOF_CONTEXT = "elk-raft-peer-v1";
 const NONCE_PATTERN = /^[0-9a-f]{32}$/;
@@ -69,14 +82,10 @@ export function handshakeHeaders(
 /** The outcome of checking an upgrade request: the authenticated peer, or why not and how to answer. */
 export type HandshakeVerdict =
   | { readonly ok: true; readonly from: NodeId }
-  | { readonly ok: false; readonly httpStatus: 401 | 403 | 429; readonly reason: string };
+  | { readonly ok: false; readonly httpStatus: 401 | 429; readonly reason: string };
 
 export interface PeerAuthenticatorOptions {
   readonly selfId: NodeId;
-  /** Ids of the peers allowed to dial us (those with an id smaller than ours). */
-  readonly dialers: ReadonlySet<NodeId>;
-  /** Ids of every configured peer (to tell "unknown" from "wrong direction"). */
-  readonly peers: ReadonlySet<NodeId>;
   readonly secret: string | null;
   readonly clockSkewMsMax: number;
   readonly noncesMax: number;
@@ -87,7 +96,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
   return typeof value === "string" ? value : undefined;
 }
 
-const refuse = (httpStatus: 401 | 403 | 429, reason: string): HandshakeVerdict => ({
+const refuse = (httpStatus: 401 | 429, reason: string): HandshakeVerdict => ({
   ok: false,
   httpStatus,
   reason,
@@ -116,11 +125,7 @@ export class PeerAuthenticator {
       return refuse(401, "missing peer handshake headers");
     }
     if (to !== selfId) return refuse(401, `the handshake is for node ${to}, this is ${selfId}`);
-    if (!this.options.peers.has(from as NodeId))
-      return refuse(401, `${from} is not a configured peer`);
-    if (!this.options.dialers.has(from as NodeId)) {
-      return refuse(403, `${selfId} dials ${from}, not the other way (the smaller id dials)`);
-    }
+    if (!isNodeId(from)) return refuse(401, "malformed peer node id");
     const timestampMs = Number(timestampText);
     if (!Number.isSafeInteger(timestampMs) || Math.abs(nowMs - timestampMs) > clockSkewMsMax) {
       return refuse(401, `stale or invalid handshake timestamp ${timestampText} (now ${nowMs})`);

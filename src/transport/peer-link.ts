@@ -1,6 +1,11 @@
 /**
- * The link to one peer: at most one live WebSocket, bounded sending, strict receiving, and (on
- * the dialing side) reconnection with jittered backoff.
+ * The link to one peer: at most one live WebSocket, bounded sending, strict receiving, and
+ * dialing by the rule of docs/MEMBERSHIP.md §9: with the peer's address, the smaller id dials at
+ * once and redials with jittered backoff; the larger id waits for the peer's dial and dials itself
+ * only when none came up within `fallbackDialDelayMs` (the peer may not know it), redialing with
+ * backoff after a connection it dialed is lost. Without an address (a link the transport made for
+ * an authenticated peer it was not told about) the link only accepts. A dial never replaces an up
+ * connection, and an accepted one ends a dial in flight, so a link holds one socket at a time.
  *
  * Sending never blocks and never queues without bound: a frame handed to the socket counts
  * against `queueMessagesMax`/`queueBytesMax` until the socket has written it; beyond that, or
@@ -15,9 +20,9 @@ import { WireDecodeError, decodeMessage } from "../wire/raft-codec.js";
 import type { ReconnectBackoff } from "./reconnect-backoff.js";
 
 /**
- * - `idle`: not started yet, or (accepting side) waiting for the peer to dial;
- * - `connecting`: dialing side, handshake under way;
- * - `backoff`: dialing side, waiting before the next attempt;
+ * - `idle`: not started yet, or waiting for the peer to dial (the larger id may dial later);
+ * - `connecting`: our dial's handshake is under way;
+ * - `backoff`: waiting before our next dial;
  * - `up`: a connection is open; `closed`: the transport was closed.
  */
 export type LinkState = "idle" | "connecting" | "up" | "backoff" | "closed";
@@ -25,12 +30,16 @@ export type LinkState = "idle" | "connecting" | "up" | "backoff" | "closed";
 /** Per-peer counters, for metrics and `/v1/raft/status`. */
 export interface PeerLinkStats {
   readonly id: NodeId;
-  /** `host:port` this node dials, or null on the accepting side. */
+  /** `host:port` this node dials (first or as a fallback), or null when it only accepts. */
   readonly address: string | null;
+  /** `dialer`: the smaller id, dials first; `acceptor`: waits for the peer's dial. */
   readonly role: "dialer" | "acceptor";
   readonly state: LinkState;
-  /** Times the link came up. */
+  /** Who dialed the connection that is up: this node, the peer, or null when down. */
+  readonly connection: "dialed" | "accepted" | null;
+  /** Times the link came up; `fallbackConnects` of them on a connection the acceptor dialed. */
   readonly connects: number;
+  readonly fallbackConnects: number;
   /** Messages and bytes written to the socket. */
   readonly sentMessages: number;
   readonly sentBytes: number;
@@ -68,17 +77,21 @@ export interface PeerLinkContext {
   readonly onPeerStatus: (peer: NodeId, status: "up" | "down") => void;
 }
 
-/** How the dialing side opens connections; null on the accepting side. */
+/** How a link opens connections. */
 export interface Dialer {
-  readonly address: string;
-  /** Opens a client socket, handshake headers included. */
-  readonly connect: () => WebSocket;
+  /** Whether this node dials first (it has the smaller id) or only as a fallback. */
+  readonly first: boolean;
+  /** Opens a client socket to `address`, handshake headers included. */
+  readonly connect: (address: string) => WebSocket;
   readonly backoff: ReconnectBackoff;
+  /** How long the acceptor waits for the peer's dial before dialing itself, in ms. */
+  readonly fallbackDialDelayMs: number;
 }
 
 /** One WebSocket of a link, with its own send accounting (late callbacks of an old socket are harmless). */
 interface Connection {
   readonly ws: WebSocket;
+  readonly dialed: boolean;
   queuedMessages: number;
   queuedBytes: number;
   lastReceivedAtMs: number;
@@ -99,6 +112,8 @@ export class PeerLink {
   private connection: Connection | null = null;
   private redialTimer: NodeJS.Timeout | null = null;
   private connects = 0;
+  private fallbackConnects = 0;
+  private started = false;
   private sentMessages = 0;
   private sentBytes = 0;
   private receivedMessages = 0;
@@ -106,31 +121,70 @@ export class PeerLink {
   private readonly dropped = { queueFull: 0, disconnected: 0, oversize: 0 };
   private malformedFrames = 0;
 
+  /**
+   * @param address the peer's `host:port`, or null when this node only accepts from it
+   */
   constructor(
     readonly id: NodeId,
     private readonly context: PeerLinkContext,
-    private readonly dialer: Dialer | null,
+    private readonly dialer: Dialer,
+    private address: string | null,
   ) {
     this.state = "idle";
   }
 
-  /** Dialing side: connect now (once; later attempts are driven by backoff). */
+  /** Starts dialing: at once (the smaller id), or after the fallback delay (the larger id). */
   start(): void {
-    if (this.dialer !== null && this.state === "idle") this.dial();
+    if (this.started || this.state === "closed") return;
+    this.started = true;
+    if (this.dialer.first) this.dial();
+    else if (this.connection === null) this.dialLater(this.fallbackDelayMs());
   }
 
-  /** Accepting side: an authenticated socket from this peer replaces any older one. */
+  /**
+   * A new address for the peer (the transport was told of it, or it moved): the next dial uses
+   * it; an up connection is kept. A link that had none starts dialing by the usual rule.
+   */
+  setAddress(address: string): void {
+    this.address = address;
+    if (!this.started || this.connection !== null || this.redialTimer !== null) return;
+    if (this.dialer.first) this.dial();
+    else this.dialLater(this.fallbackDelayMs());
+  }
+
+  /**
+   * An authenticated socket from this peer: it replaces an older (silent) connection or ends our
+   * own dial in flight, which is abandoned without reporting anything.
+   */
   accept(ws: WebSocket): void {
     if (this.state === "closed") {
       ws.close(CLOSE_GOING_AWAY, "node shutting down");
       return;
     }
     const previous = this.connection;
-    if (previous !== null) {
+    if (previous !== null && this.state === "connecting") {
+      this.connection = null;
+      previous.ws.terminate();
+    } else if (previous !== null) {
       this.lose(previous, "replaced by a newer connection from the peer");
       previous.ws.close(CLOSE_GOING_AWAY, "replaced by a newer connection");
     }
-    this.goUp(this.track(ws));
+    this.goUp(this.track(ws, false));
+  }
+
+  /**
+   * Why a new connection from the peer must be refused now, or null: the link is live (a pair
+   * keeps one connection), or we are the smaller id and our own dial is under way (crossing dials:
+   * the smaller id's dial wins, the peer's fallback dial backs off).
+   */
+  refusal(nowMs: number, windowMs: number): string | null {
+    if (this.isLive(nowMs, windowMs)) {
+      return `${this.id} already has a live connection; refusing a second one`;
+    }
+    if (this.state === "connecting" && this.dialer.first) {
+      return `${this.context.selfId} is dialing ${this.id} (crossing dials: the smaller id's wins)`;
+    }
+    return null;
   }
 
   /** Whether a connection is up and received something (a frame, a pong) within `windowMs`. */
@@ -186,8 +240,7 @@ export class PeerLink {
 
   /** Stops redialing and closes the connection (the transport waits for its socket to close). */
   close(): void {
-    if (this.redialTimer !== null) clearTimeout(this.redialTimer);
-    this.redialTimer = null;
+    this.cancelDial();
     this.state = "closed";
     const c = this.connection;
     this.connection = null;
@@ -198,10 +251,12 @@ export class PeerLink {
     const c = this.connection;
     return {
       id: this.id,
-      address: this.dialer?.address ?? null,
-      role: this.dialer === null ? "acceptor" : "dialer",
+      address: this.address,
+      role: this.dialer.first ? "dialer" : "acceptor",
       state: this.state,
+      connection: c === null || this.state !== "up" ? null : c.dialed ? "dialed" : "accepted",
       connects: this.connects,
+      fallbackConnects: this.fallbackConnects,
       sentMessages: this.sentMessages,
       sentBytes: this.sentBytes,
       receivedMessages: this.receivedMessages,
@@ -213,20 +268,36 @@ export class PeerLink {
     };
   }
 
+  private fallbackDelayMs(): number {
+    return this.dialer.fallbackDialDelayMs;
+  }
+
+  private dialLater(delayMs: number): void {
+    this.cancelDial();
+    this.redialTimer = setTimeout(() => this.dial(), delayMs);
+  }
+
+  private cancelDial(): void {
+    if (this.redialTimer !== null) clearTimeout(this.redialTimer);
+    this.redialTimer = null;
+  }
+
+  /** Dials the peer unless there is nothing to dial or a connection (up or dialing) already. */
   private dial(): void {
     this.redialTimer = null;
-    if (this.dialer === null || this.state === "closed") return;
+    if (this.address === null || this.connection !== null || this.state === "closed") return;
     this.state = "connecting";
-    const c = this.track(this.dialer.connect());
+    const c = this.track(this.dialer.connect(this.address), true);
     c.ws.once("open", () => {
       if (this.connection === c) this.goUp(c);
     });
   }
 
   /** Wires a socket's events to this link; the socket becomes the current connection. */
-  private track(ws: WebSocket): Connection {
+  private track(ws: WebSocket, dialed: boolean): Connection {
     const c: Connection = {
       ws,
+      dialed,
       queuedMessages: 0,
       queuedBytes: 0,
       lastReceivedAtMs: this.context.clock(),
@@ -242,10 +313,12 @@ export class PeerLink {
   }
 
   private goUp(c: Connection): void {
+    this.cancelDial();
     c.lastReceivedAtMs = this.context.clock();
     this.state = "up";
     this.connects++;
-    this.dialer?.backoff.reset();
+    if (c.dialed && !this.dialer.first) this.fallbackConnects++;
+    this.dialer.backoff.reset();
     this.context.logger.info({ peer: this.id }, "peer link up");
     this.context.onPeerStatus(this.id, "up");
   }
@@ -280,8 +353,9 @@ export class PeerLink {
    * invalid close code…) with a `WS_ERR_*` code and closes the socket itself: a malformed frame.
    */
   private failed(c: Connection, error: Error): void {
+    if (this.connection !== c) return; // an abandoned dial or a replaced connection
     const code = "code" in error && typeof error.code === "string" ? error.code : "";
-    if (code.startsWith("WS_ERR_") && this.connection === c) {
+    if (code.startsWith("WS_ERR_")) {
       this.malformedFrames++;
       const reason = `${code}: ${error.message}`;
       this.context.logger.warn({ peer: this.id, reason }, "closing peer link: malformed frame");
@@ -297,20 +371,27 @@ export class PeerLink {
     c.ws.close(code, "malformed frame");
   }
 
-  /** Forgets connection `c` if it is the current one: reports `down` and (dialer) redials. */
+  /**
+   * Forgets connection `c` if it is the current one, reports `down`, and plans the next dial: with
+   * backoff when we dial first or had dialed `c` (a failed dial included), else (the peer had
+   * dialed, and should redial) after the fallback delay; never without an address.
+   */
   private lose(c: Connection, why: string): void {
     if (this.connection !== c) return;
     this.connection = null;
-    const wasUp = this.state === "up";
-    if (wasUp) {
+    if (this.state === "up") {
       this.context.logger.info({ peer: this.id, why }, "peer link down");
       this.context.onPeerStatus(this.id, "down");
     }
+    // `onPeerStatus` may have closed the link (the transport drops links it was not told about).
     if (this.state === "closed") return;
-    this.state = this.dialer === null ? "idle" : "backoff";
-    if (this.dialer !== null) {
-      const delayMs = this.dialer.backoff.nextDelayMs();
-      this.redialTimer = setTimeout(() => this.dial(), delayMs);
+    this.state = "idle";
+    if (this.address === null || !this.started) return;
+    if (this.dialer.first || c.dialed) {
+      this.state = "backoff";
+      this.dialLater(this.dialer.backoff.nextDelayMs());
+    } else {
+      this.dialLater(this.fallbackDelayMs());
     }
   }
 }

@@ -4,11 +4,15 @@
  * - It shares the node's HTTP port: it never listens itself; the node forwards its
  *   `http.Server`'s `upgrade` events to {@link Transport.handleUpgrade}, and peers are dialed at
  *   `ws://<host:port>/v1/raft/peer`.
- * - One link per pair of nodes: the node with the smaller id (string order) dials, the other
- *   accepts; both send over it. The addresses come from this node's own configuration, so a test
- *   proxy can sit on any link.
+ * - One link per pair of nodes, both sending over it: the node with the smaller id (string order)
+ *   dials; the other accepts, and dials itself only when no connection came up within
+ *   `fallbackDialDelayMs` (./peer-link.ts; docs/MEMBERSHIP.md §9). The addresses come from this
+ *   node's own configuration, so a test proxy can sit on any link.
+ * - Any authenticated node may connect, configured or not: a server must hear a leader it does
+ *   not know of yet (Raft thesis §4.1). Such a peer gets a link on the fly that only accepts;
+ *   it goes when its connection does, or when {@link Transport.setPeers} does not list it.
  * - Upgrades are authenticated with an HMAC proof over the shared cluster secret (./peer-auth.ts);
- *   a refused upgrade is answered 401/403 and logged. A cluster secret is required unless the
+ *   a refused upgrade is answered 401 and logged. A cluster secret is required unless the
  *   explicit `insecure` flag is set (then peers are identified but not authenticated).
  * - With `tls`, links are WSS with mutual TLS (./tls.ts): the HTTPS server asks for a client
  *   certificate, an upgrade is accepted only when that certificate is signed by the cluster CA and
@@ -17,10 +21,12 @@
  *   is asked for at every dial, so a reload reaches new connections.
  * - A peer gets one live connection: a second upgrade for an id whose link received something
  *   within two ping intervals is refused 409 and logged (a duplicate process, or an impostor with
- *   a copied secret); a link that went silent is replaced, so a restarted peer gets back in.
+ *   a copied secret); a link that went silent is replaced, so a restarted peer gets back in. So
+ *   is an upgrade from a larger id while this node's own dial to it is under way (crossing dials:
+ *   the smaller id's wins); an upgrade that arrives during the larger id's own dial ends that dial.
  * - Messages are raft-codec frames; inbound frames over `peerMessageBytesMax` close the link
  *   (ws `maxPayload`), outbound ones are dropped and counted; sending is bounded per peer and
- *   drops while a link is down (Raft retransmits); the dialer redials with jittered backoff; a
+ *   drops while a link is down (Raft retransmits); a dialer redials with jittered backoff; a
  *   link going down is reported through `onPeerStatus` so the node can call
  *   `reportUnreachable(peer)`.
  */
@@ -28,21 +34,6 @@ import { randomInt } from "node:crypto";
 import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import WebSocket, { WebSocketServer } from "ws";
-import {
-  clusterSecretBytesMin,
-  nodeIdCharsMax,
-  peerAuthClockSkewMsMax,
-  peerAuthNoncesMax,
-  peerCloseTimeoutMs,
-  peerDialTimeoutMs,
-  peerIdleTimeoutMs,
-  peerMessageBytesMax,
-  peerPingIntervalMs,
-  peerReconnectDelayMsMax,
-  peerReconnectDelayMsMin,
-  peerSendQueueBytesMax,
-  peerSendQueueMessagesMax,
-} from "../constants.js";
 import type { Message } from "../raft/messages.js";
 import { assert } from "../util/assert.js";
 import type { NodeId } from "../util/ids.js";
@@ -57,44 +48,24 @@ import {
 import { PeerLink, type PeerLinkStats, type TransportLogger } from "./peer-link.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
 import { peerServerIdentity, verifyPeerCertificate, type TlsMaterial } from "./tls.js";
+import {
+  DEFAULT_TRANSPORT_LIMITS,
+  checkNodeId,
+  checkPeers,
+  checkSecret,
+  type TransportLimits,
+} from "./transport-config.js";
+
+export {
+  DEFAULT_TRANSPORT_LIMITS,
+  NODE_ID_PATTERN,
+  PEER_ADDRESS_PATTERN,
+  TransportConfigError,
+  type TransportLimits,
+} from "./transport-config.js";
 
 /** The HTTP path of peer links. */
 export const PEER_PATH = "/v1/raft/peer";
-
-/** A transport configured wrongly (a caller mistake, reported before anything starts). */
-export class TransportConfigError extends Error {
-  override readonly name = "TransportConfigError";
-}
-
-/** Limits and timings; each defaults to the constant of the same meaning in src/constants.ts. */
-export interface TransportLimits {
-  readonly messageBytesMax: number;
-  readonly sendQueueMessagesMax: number;
-  readonly sendQueueBytesMax: number;
-  readonly reconnectDelayMsMin: number;
-  readonly reconnectDelayMsMax: number;
-  readonly dialTimeoutMs: number;
-  readonly pingIntervalMs: number;
-  readonly idleTimeoutMs: number;
-  readonly closeTimeoutMs: number;
-  readonly authClockSkewMsMax: number;
-  readonly authNoncesMax: number;
-}
-
-/** The limits used when {@link TransportOptions.limits} says nothing. */
-export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = Object.freeze({
-  messageBytesMax: peerMessageBytesMax,
-  sendQueueMessagesMax: peerSendQueueMessagesMax,
-  sendQueueBytesMax: peerSendQueueBytesMax,
-  reconnectDelayMsMin: peerReconnectDelayMsMin,
-  reconnectDelayMsMax: peerReconnectDelayMsMax,
-  dialTimeoutMs: peerDialTimeoutMs,
-  pingIntervalMs: peerPingIntervalMs,
-  idleTimeoutMs: peerIdleTimeoutMs,
-  closeTimeoutMs: peerCloseTimeoutMs,
-  authClockSkewMsMax: peerAuthClockSkewMsMax,
-  authNoncesMax: peerAuthNoncesMax,
-});
 
 export interface TransportOptions {
   readonly selfId: NodeId;
@@ -125,8 +96,10 @@ export interface TransportOptions {
 /** Transport-wide and per-peer counters (peers sorted by id). */
 export interface TransportStats {
   readonly peers: readonly PeerLinkStats[];
-  /** Upgrade requests on the peer path that failed authentication. */
+  /** Upgrade requests on the peer path that were refused (authentication, or a second connection). */
   readonly rejectedHandshakes: number;
+  /** Links made on the fly for authenticated peers this node was not told about. */
+  readonly unlistedPeerLinks: number;
   /** Messages addressed to a node that has no configured address. */
   readonly droppedUnknownPeer: number;
 }
@@ -138,15 +111,16 @@ export interface Transport {
    * {@link PEER_PATH}, so other upgrade handlers may take it.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean;
-  /** Sends a message to `message.to` (which must be a configured peer), or drops and counts it. */
+  /** Sends a message to `message.to` (a peer with a link), or drops and counts it. */
   send(message: Message): void;
   /** Starts dialing peers and the keep-alive pings. */
   start(): void;
   /**
    * Replaces the set of peers (id → `host:port`; an entry for `selfId` is ignored), as the
    * cluster's configuration changes (docs/MEMBERSHIP.md): links to new peers are created (and
-   * started, if the transport is), links to peers no longer listed are closed, and a dialed
-   * peer whose address changed is redialed at the new one.
+   * started, if the transport is), links to peers not listed are closed (those made on the fly
+   * included; a listed one is kept and learns the address), and a peer this node dials first
+   * whose address changed is redialed at the new one (an acceptor uses it at its next dial).
    * @throws TransportConfigError on a malformed id or address (nothing changes then)
    */
   setPeers(peers: ReadonlyMap<NodeId, string>): void;
@@ -162,41 +136,7 @@ interface RefusedUpgrade {
   readonly reason: string;
 }
 
-/** What a node id may be made of (at most `nodeIdCharsMax` characters). */
-export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
-/** A peer address: `host:port` or `[ipv6]:port` (group 1 the host, group 2 the port). */
-export const PEER_ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 const SILENT: TransportLogger = { info: () => undefined, warn: () => undefined };
-
-function checkNodeId(id: string, what: string): void {
-  if (id.length > nodeIdCharsMax || !NODE_ID_PATTERN.test(id)) {
-    throw new TransportConfigError(
-      `${what} "${id}" must be 1..${nodeIdCharsMax} characters of A-Z a-z 0-9 . _ -`,
-    );
-  }
-}
-
-function checkAddress(id: NodeId, address: string): void {
-  const port = Number(PEER_ADDRESS_PATTERN.exec(address)?.[2] ?? 0);
-  if (port < 1 || port > 65_535) {
-    throw new TransportConfigError(`the address of ${id} must be host:port, got "${address}"`);
-  }
-}
-
-function checkSecret(secret: string | null, insecure: boolean): void {
-  if (secret === null || secret === "") {
-    if (insecure) return;
-    throw new TransportConfigError(
-      "a cluster secret is required to authenticate peers (--cluster-secret / " +
-        "ELK_CLUSTER_SECRET); only an explicit insecure flag allows running without one",
-    );
-  }
-  if (Buffer.byteLength(secret, "utf8") < clusterSecretBytesMin) {
-    throw new TransportConfigError(
-      `the cluster secret must be at least ${clusterSecretBytesMin} bytes long`,
-    );
-  }
-}
 
 /**
  * Creates the transport of node `selfId` (nothing happens until {@link Transport.start} and the
@@ -210,13 +150,6 @@ export function createTransport(options: TransportOptions): Transport {
   return new PeerTransport(options);
 }
 
-function checkPeers(selfId: NodeId, peers: ReadonlyMap<NodeId, string>): void {
-  for (const [id, address] of peers) {
-    checkNodeId(id, "a peer id");
-    if (id !== selfId) checkAddress(id, address);
-  }
-}
-
 function closed(ws: WebSocket): Promise<void> {
   if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
   return new Promise((resolve) => ws.once("close", () => resolve()));
@@ -228,10 +161,8 @@ class PeerTransport implements Transport {
   private readonly logger: TransportLogger;
   private readonly clock: () => number;
   private readonly links = new Map<NodeId, PeerLink>();
-  /** Each linked peer's address (the authenticator reads the two sets below as they change). */
+  /** Each listed peer's address; a link without one was made on the fly (see the header). */
   private readonly addresses = new Map<NodeId, string>();
-  private readonly dialers = new Set<NodeId>();
-  private readonly peerIds = new Set<NodeId>();
   private readonly prng: Prng;
   private readonly sockets = new Set<WebSocket>();
   private readonly server: WebSocketServer;
@@ -239,6 +170,7 @@ class PeerTransport implements Transport {
   private pingTimer: NodeJS.Timeout | null = null;
   private closing: Promise<void> | null = null;
   private rejectedHandshakes = 0;
+  private unlistedPeerLinks = 0;
   private droppedUnknownPeer = 0;
 
   constructor(private readonly options: TransportOptions) {
@@ -256,55 +188,57 @@ class PeerTransport implements Transport {
     for (const [id, address] of options.peers) this.addPeer(id, address);
     this.auth = new PeerAuthenticator({
       selfId: options.selfId,
-      dialers: this.dialers,
-      peers: this.peerIds,
       secret: this.secret,
       clockSkewMsMax: this.limits.authClockSkewMsMax,
       noncesMax: this.limits.authNoncesMax,
     });
   }
 
-  /** Links `id` at `address`: the node with the smaller id dials, the other accepts. */
+  /** Links `id` at `address` (the smaller id dials first, see the module header). */
   private addPeer(id: NodeId, address: string): void {
     if (id === this.options.selfId) return;
-    const dials = this.options.selfId < id;
-    if (!dials) this.dialers.add(id);
-    this.peerIds.add(id);
     this.addresses.set(id, address);
-    this.links.set(id, this.createLink(id, address, dials, this.prng.fork()));
+    this.links.set(id, this.createLink(id, address));
   }
 
   private removePeer(id: NodeId): void {
     this.links.get(id)?.close();
     this.links.delete(id);
     this.addresses.delete(id);
-    this.dialers.delete(id);
-    this.peerIds.delete(id);
+  }
+
+  /** A link for an authenticated peer this node has no address for; it goes when it is down. */
+  private addUnlistedPeer(id: NodeId): PeerLink {
+    const link = this.createLink(id, null);
+    this.links.set(id, link);
+    this.unlistedPeerLinks++;
+    this.logger.info({ peer: id }, "peer link added for a node this one was not told about");
+    return link;
   }
 
   setPeers(peers: ReadonlyMap<NodeId, string>): void {
     checkPeers(this.options.selfId, peers);
     if (this.closing !== null) return;
-    const started = this.pingTimer !== null;
     for (const id of [...this.links.keys()]) {
       const address = peers.get(id);
+      const listed = this.addresses.has(id);
       const moved = address !== undefined && address !== this.addresses.get(id);
-      if (address === undefined || (moved && this.options.selfId < id)) {
+      if (address === undefined || (moved && listed && this.options.selfId < id)) {
         this.removePeer(id);
         this.logger.info({ peer: id, address: address ?? null }, "peer link removed");
       } else if (moved) {
         this.addresses.set(id, address);
+        this.links.get(id)?.setAddress(address);
       }
     }
     for (const [id, address] of peers) {
       if (id === this.options.selfId || this.links.has(id)) continue;
       this.addPeer(id, address);
       this.logger.info({ peer: id, address }, "peer link added");
-      if (started) this.links.get(id)?.start();
     }
   }
 
-  private createLink(id: NodeId, address: string, dials: boolean, prng: Prng): PeerLink {
+  private createLink(id: NodeId, address: string | null): PeerLink {
     const { limits, options } = this;
     const context = {
       selfId: options.selfId,
@@ -314,15 +248,31 @@ class PeerTransport implements Transport {
       idleTimeoutMs: limits.idleTimeoutMs,
       clock: this.clock,
       onMessage: options.onMessage,
-      onPeerStatus: options.onPeerStatus,
+      onPeerStatus: (peer: NodeId, status: "up" | "down") => {
+        options.onPeerStatus(peer, status);
+        if (status === "down" && !this.addresses.has(peer) && this.links.get(peer) === link) {
+          this.removePeer(peer);
+        }
+      },
     };
-    if (!dials) return new PeerLink(id, context, null);
     const backoff = new ReconnectBackoff(
-      prng,
+      this.prng.fork(),
       limits.reconnectDelayMsMin,
       limits.reconnectDelayMsMax,
     );
-    return new PeerLink(id, context, { address, backoff, connect: () => this.dial(id, address) });
+    const link: PeerLink = new PeerLink(
+      id,
+      context,
+      {
+        first: options.selfId < id,
+        backoff,
+        connect: (to) => this.dial(id, to),
+        fallbackDialDelayMs: limits.fallbackDialDelayMs,
+      },
+      address,
+    );
+    if (this.pingTimer !== null) link.start(); // created after start(): by setPeers or on the fly
+    return link;
   }
 
   private dial(to: NodeId, address: string): WebSocket {
@@ -364,10 +314,13 @@ class PeerTransport implements Transport {
       this.refuseUpgrade(socket, verdict.httpStatus, verdict.reason);
       return true;
     }
-    const link = this.links.get(verdict.from);
-    assert(link !== undefined, "an authenticated peer has a link");
     this.server.handleUpgrade(request, socket, head, (ws) => {
       this.track(ws);
+      if (this.closing !== null) {
+        ws.close(1001, "node shutting down");
+        return;
+      }
+      const link = this.links.get(verdict.from) ?? this.addUnlistedPeer(verdict.from);
       link.accept(ws);
     });
     return true;
@@ -375,7 +328,7 @@ class PeerTransport implements Transport {
 
   /**
    * The checks of an upgrade, in order: the HMAC handshake, then (with TLS) the client
-   * certificate, then that the peer has no live connection already.
+   * certificate, then that the link may take a connection now ({@link PeerLink.refusal}).
    */
   private admit(request: IncomingMessage): HandshakeVerdict | RefusedUpgrade {
     const nowMs = this.clock();
@@ -385,15 +338,9 @@ class PeerTransport implements Transport {
       const certificate = verifyPeerCertificate(request.socket, verdict.from);
       if (!certificate.ok) return certificate;
     }
-    const live = this.links.get(verdict.from)?.isLive(nowMs, 2 * this.limits.pingIntervalMs);
-    if (live === true) {
-      return {
-        ok: false,
-        httpStatus: 409,
-        reason: `${verdict.from} already has a live connection; refusing a second one`,
-      };
-    }
-    return verdict;
+    const link = this.links.get(verdict.from);
+    const reason = link?.refusal(nowMs, 2 * this.limits.pingIntervalMs) ?? null;
+    return reason === null ? verdict : { ok: false, httpStatus: 409, reason };
   }
 
   private refuseUpgrade(socket: Duplex, httpStatus: number, reason: string): void {
@@ -465,6 +412,7 @@ class PeerTransport implements Transport {
     return {
       peers,
       rejectedHandshakes: this.rejectedHandshakes,
+      unlistedPeerLinks: this.unlistedPeerLinks,
       droppedUnknownPeer: this.droppedUnknownPeer,
     };
   }

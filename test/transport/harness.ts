@@ -1,7 +1,8 @@
 // Test harness for the peer transport: real HTTP servers on 127.0.0.1 (ephemeral ports), one
 // transport per node, recorders for what each node received and logged, and condition waits.
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import type { Message } from "../../src/raft/messages.js";
 import { handshakeHeaders, newNonce } from "../../src/transport/peer-auth.js";
@@ -173,4 +174,84 @@ export async function dialAs(
   const dialed = await rawDial(node.port, signedAs(from, node.id), options);
   if (!("ws" in dialed)) throw new Error(`${node.id} refused ${from}: ${dialed.status}`);
   return dialed.ws;
+}
+
+/** Whether `node`'s link to `peer` is up. */
+export const upCount = (node: TestNode, peer: string) =>
+  node.transport.stats().peers.find((p) => p.id === peer)?.state === "up";
+
+/** `node`'s counters for its link to `peer` (throws when it has no such link). */
+export function statsOf(node: TestNode, peer: string) {
+  const stats = node.transport.stats().peers.find((p) => p.id === peer);
+  if (stats === undefined) throw new Error(`${node.id} has no link to ${peer}`);
+  return stats;
+}
+
+/** Whether `node` has a link (up or not) to `peer`. */
+export const hasLink = (node: TestNode, peer: string) =>
+  node.transport.stats().peers.some((p) => p.id === peer);
+
+export async function allLinksUp(nodes: readonly TestNode[]) {
+  await waitFor(
+    () => nodes.every((a) => nodes.every((b) => a === b || upCount(a, b.id))),
+    "every link up",
+  );
+}
+
+/** Each node sends `count` heartbeats to every other; waits until all arrived. */
+export async function exchange(nodes: readonly TestNode[], count: number, firstRound = 1) {
+  const rounds = Array.from({ length: count }, (_, i) => firstRound + i);
+  for (const a of nodes) {
+    for (const b of nodes) {
+      if (a !== b) for (const r of rounds) a.transport.send(heartbeat(a.id, b.id, r));
+    }
+  }
+  for (const a of nodes) {
+    for (const b of nodes) {
+      if (a === b) continue;
+      await waitFor(
+        () => roundsFrom(b, a.id).slice(-count).join() === rounds.join(),
+        `${b.id} to receive rounds ${firstRound}.. from ${a.id}`,
+      );
+    }
+  }
+}
+
+/** A TCP relay on 127.0.0.1 to `port`; `cut()` drops every connection through it (a network blip). */
+export async function tcpRelay(port: number) {
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(port, "127.0.0.1");
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+      s.on("error", () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+  const cut = () => sockets.forEach((s) => s.destroy());
+  return {
+    port: (relay.address() as AddressInfo).port,
+    cut,
+    close: async () => {
+      cut();
+      await new Promise((resolve) => relay.close(resolve));
+    },
+  };
+}
+
+/** An HTTP server that never answers an upgrade: a dial to it stays `connecting` until its timeout. */
+export async function silentServer() {
+  const silent = await listen();
+  const held = new Set<Duplex>();
+  silent.server.on("upgrade", (_req, socket) => held.add(socket));
+  return {
+    port: silent.port,
+    close: async () => {
+      held.forEach((socket) => socket.destroy());
+      silent.server.closeAllConnections();
+      await new Promise((resolve) => silent.server.close(resolve));
+    },
+  };
 }

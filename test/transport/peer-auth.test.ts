@@ -1,5 +1,6 @@
 // Proves the peer handshake accepts exactly a fresh, correctly signed, correctly addressed
-// handshake from a peer that should dial us, once, and refuses every other one with a reason.
+// handshake from a well-formed node id, once, and refuses every other one with a reason. Which
+// side dials is the transport's rule (test/transport/transport.test.ts), not this check's.
 import type { IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
 import {
@@ -18,8 +19,6 @@ const n = asNodeId;
 function authenticator(secret: string | null = SECRET, noncesMax = 100) {
   return new PeerAuthenticator({
     selfId: n("n2"),
-    dialers: new Set([n("n1")]),
-    peers: new Set([n("n1"), n("n3")]),
     secret,
     clockSkewMsMax: 30_000,
     noncesMax,
@@ -34,18 +33,33 @@ const headers = (h: PeerHandshake, secret: string | null = SECRET): IncomingHttp
   handshakeHeaders(h, secret);
 
 describe("peer handshake", () => {
-  it("accepts a fresh signed handshake from a dialing peer", () => {
+  it("accepts a fresh signed handshake from a smaller or a larger id", () => {
     expect(authenticator().verify(headers(handshake()), NOW + 1_000)).toEqual({
       ok: true,
       from: "n1",
+    });
+    // The larger id dials as a fallback (the smaller one may not know it yet).
+    const fromLarger = headers(handshake({ from: n("n3") }));
+    expect(authenticator().verify(fromLarger, NOW)).toEqual({ ok: true, from: "n3" });
+  });
+
+  it("accepts a node it was never told about: a valid proof makes it a cluster member", () => {
+    expect(authenticator().verify(headers(handshake({ from: n("n9") })), NOW)).toEqual({
+      ok: true,
+      from: "n9",
     });
   });
 
   const refusals: [string, IncomingHttpHeaders, number, RegExp][] = [
     ["no headers", {}, 401, /missing/],
     ["a handshake for another node", headers(handshake({ to: n("n3") })), 401, /for node n3/],
-    ["an unknown sender", headers(handshake({ from: n("n0") })), 401, /not a configured peer/],
-    ["a peer that should accept", headers(handshake({ from: n("n3") })), 403, /smaller id dials/],
+    ["a malformed sender id", headers(handshake({ from: n("n 0") })), 401, /malformed peer/],
+    [
+      "an unknown sender with a wrong proof",
+      headers(handshake({ from: n("n9") }), "another secret, 16+ bytes"),
+      401,
+      /proof/,
+    ],
     ["a stale timestamp", headers(handshake({ timestampMs: NOW - 31_000 })), 401, /stale/],
     [
       "a timestamp from the future",
