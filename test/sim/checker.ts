@@ -48,7 +48,12 @@ export type InvariantName =
   | "fencing-token-order"
   | "two-lease-holders"
   | "stale-fencing-write"
-  | "lease-expiry-by-non-leader";
+  | "lease-expiry-by-non-leader"
+  | "configuration-agreement"
+  | "removed-id-reused"
+  | "no-voters"
+  | "config-changes-in-flight"
+  | "removed-node-stops";
 
 /** A broken invariant: which, where, when (virtual ms), and the evidence. */
 export interface Violation {

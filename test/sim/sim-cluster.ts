@@ -6,9 +6,12 @@
  * timers those of its {@link SimProcessTime}. A node can crash (its unsynced writes lost or
  * torn), restart (the production recovery from its disk), pause and resume, and fail-stop on a
  * storage error as the production process does (it exits; here it is crashed and restarted).
+ * The cluster grows at runtime: a joining node (a never-used id, an empty disk, `joining: true`)
+ * starts with an empty configuration until the membership operator adds it; a node whose removal
+ * committed stops itself and is retired for good (docs/SIMULATION.md §2).
  */
 import { CoordinatorNode } from "../../src/node/coordinator-node.js";
-import { nodeConfig, type NodeTimings } from "../../src/node/config.js";
+import { NodeConfigError, nodeConfig, type NodeTimings } from "../../src/node/config.js";
 import type { NodeFaults } from "../../src/node/faults.js";
 import type { RaftTuning } from "../../src/node/node-wiring.js";
 import type { NodeLogger, NodeTransport, TransportHandlers } from "../../src/node/ports.js";
@@ -36,6 +39,11 @@ export interface ClusterObserver {
   crashed(node: NodeId, survivors: readonly Entry[]): void;
   /** The node stopped on an error that is not a simulated disk fault: a bug. */
   failed(node: NodeId, error: Error): void;
+  /**
+   * `CoordinatorNode.start` refused the node's data directory (NodeConfigError); answers whether
+   * that is right — its removal committed — so that the node is retired rather than failed.
+   */
+  startRefused(node: NodeId, error: NodeConfigError): boolean;
   trace(line: () => string): void;
 }
 
@@ -43,7 +51,10 @@ export interface ClusterObserver {
 export interface ClusterSetup {
   readonly world: World;
   readonly network: SimNetwork;
+  /** Every id a node of the run may have, in network index order (first voters, then joiners). */
   readonly ids: readonly NodeId[];
+  /** The voters a bootstrapped (not joining) node starts from. */
+  readonly bootstrapIds: readonly NodeId[];
   readonly timings: NodeTimings;
   readonly disk: DiskConfig;
   readonly observer: ClusterObserver;
@@ -70,23 +81,48 @@ export class SimNode {
   private linked: ReadonlySet<NodeId> | null = null;
   /** Lives begun, failed starts and fail-stops, for summaries. */
   readonly counts = { starts: 0, failedStarts: 0, failStops: 0 };
+  /** It announced its own removal (the `removed` event): it is stopping by itself. */
+  removalAnnounced = false;
+  /** Stopped for good (its removal committed): never started again. */
+  private isRetired = false;
 
+  /**
+   * @param joining the ids of the members it is told about (its `--join` list), when it joins
+   *   a running cluster; absent for a node of the first voters
+   */
   constructor(
     readonly index: number,
     readonly time: SimProcessTime,
     private readonly setup: ClusterSetup,
     private readonly prng: Prng,
     readonly nodes: readonly SimNode[],
+    private readonly joining?: readonly NodeId[],
   ) {
     const id = setup.ids[index];
     if (id === undefined) throw new Error(`no node ${index}`);
     this.id = id;
-    this.disk = new SimDisk(emptyDurableState({ voters: [...setup.ids], learners: [] }));
+    const voters = joining === undefined ? [...setup.bootstrapIds] : [];
+    this.disk = new SimDisk(emptyDurableState({ voters, learners: [] }));
   }
 
   /** Whether a life is running (it may still be loading its store). */
   get isUp(): boolean {
     return this.time.isUp;
+  }
+
+  /** Whether it stopped for good (removed); a retired node never starts again. */
+  get retired(): boolean {
+    return this.isRetired;
+  }
+
+  /** Whether it joined a running cluster (rather than being one of the first voters). */
+  get isJoiner(): boolean {
+    return this.joining !== undefined;
+  }
+
+  /** The flags' peers: the first voters, or for a joiner the members it was told about. */
+  private peerIds(): NodeId[] {
+    return this.joining === undefined ? [...this.setup.bootstrapIds] : [...this.joining, this.id];
   }
 
   get paused(): boolean {
@@ -95,7 +131,8 @@ export class SimNode {
 
   /** Starts a new life from the disk: the production `CoordinatorNode.start`. */
   start(): void {
-    const { world, timings, ids, disk, observer } = this.setup;
+    const { world, timings, disk, observer } = this.setup;
+    if (this.isRetired) return;
     this.time.begin();
     this.counts.starts++;
     const incarnation = this.time.incarnation;
@@ -104,7 +141,11 @@ export class SimNode {
     });
     const started = CoordinatorNode.start({
       config: nodeConfig(
-        { nodeId: this.id, peers: new Map(ids.map((id) => [id, simUrlOf(id)])) },
+        {
+          nodeId: this.id,
+          peers: new Map(this.peerIds().map((id) => [id, simUrlOf(id)])),
+          ...(this.joining === undefined ? {} : { joining: true }),
+        },
         timings,
       ),
       store,
@@ -127,6 +168,10 @@ export class SimNode {
       },
       (error: unknown) => {
         if (incarnation !== this.time.incarnation) return;
+        if (error instanceof NodeConfigError && observer.startRefused(this.id, error)) {
+          this.retire("its start was refused: it was removed");
+          return;
+        }
         if (!(error instanceof StorageError)) {
           observer.failed(this.id, error instanceof Error ? error : new Error(String(error)));
           return;
@@ -148,6 +193,19 @@ export class SimNode {
     const survivors = kept.flatMap((w) => (w.kind === "entries" ? w.entries : []));
     this.setup.observer.crashed(this.id, survivors);
     this.setup.observer.trace(() => `${this.id} CRASH (${lost} unsynced writes lost)`);
+  }
+
+  /**
+   * Ends the node for good (a removed node that stopped by itself, or one an operator switched
+   * off because it was removed): a life still running ends as a crash; nothing of it runs again.
+   */
+  retire(why: string): void {
+    if (this.isRetired) return;
+    this.isRetired = true;
+    this.crash(this.prng);
+    this.node = null;
+    this.handlers = null;
+    this.setup.observer.trace(() => `${this.id} RETIRED: ${why}`);
   }
 
   pause(): void {
@@ -179,7 +237,7 @@ export class SimNode {
     this.crash(this.prng);
     const { world, restartAfterMs } = this.setup;
     world.at(world.nowMs + restartAfterMs, "restart", this.index, () => {
-      if (!this.time.isUp) this.start();
+      if (!this.time.isUp && !this.isRetired) this.start();
     });
   }
 
