@@ -34,6 +34,14 @@ export interface MembershipConfig {
   readonly removeLeaderProbability: number;
   /** Probability that a joining node is started before it is added (else after). */
   readonly startJoinerFirstProbability: number;
+  /**
+   * Whether the leader of a two-voter configuration may be removed. False in drawn scenarios:
+   * when the hand-over fails and the leader proposes its own removal, then loses leadership
+   * before it commits, the remaining voter cannot be elected (the removed leader's longer log
+   * refuses it the vote, and the leader, a non-voter in its own latest configuration, never
+   * campaigns) — a liveness bug of the Raft core reported in docs/SIMULATION.md §4.
+   */
+  readonly removeLeaderOfTwoVoters: boolean;
   /** Mean pause before a refused step is tried again. */
   readonly retryMsMean: number;
   /** The joiners' clocks: rate (drift) and offset, by joiner. */
@@ -172,10 +180,17 @@ export class MembershipOperator {
     return this.world.sleep(1 + this.prng.nextInt(2 * this.world.config.retryMsMean));
   }
 
-  /** The committed configuration as the leader shows it, or undefined (no leader, change in flight). */
-  private settledView(): MembershipView | undefined {
-    const view = this.world.leader()?.members();
-    return view === undefined || view.changeInFlight ? undefined : view;
+  /**
+   * The committed configuration as the leader shows it, waiting (bounded) while there is no
+   * leader or a change is in flight; undefined if that lasts.
+   */
+  private async settledView(): Promise<MembershipView | undefined> {
+    for (let tries = 0; tries < STEP_TRIES_MAX; tries++) {
+      const view = this.world.leader()?.members();
+      if (view !== undefined && !view.changeInFlight) return view;
+      await this.retryPause();
+    }
+    return undefined;
   }
 
   /**
@@ -224,7 +239,7 @@ export class MembershipOperator {
 
   /** Adds a new node as a learner; its process starts before or after the change. */
   private async add(): Promise<string> {
-    const view = this.settledView();
+    const view = await this.settledView();
     if (view === undefined) return "no-settled-leader";
     if (view.members.length >= MEMBERS_MAX) return "skipped";
     const joiner = await this.addJoiner(view);
@@ -246,7 +261,7 @@ export class MembershipOperator {
   }
 
   private async promoteSome(): Promise<string> {
-    const view = this.settledView();
+    const view = await this.settledView();
     if (view === undefined) return "no-settled-leader";
     const learner = this.pick(learners(view));
     if (learner === undefined || voters(view).length >= VOTERS_MAX) return "skipped";
@@ -262,7 +277,7 @@ export class MembershipOperator {
   }
 
   private async removeSome(): Promise<string> {
-    const view = this.settledView();
+    const view = await this.settledView();
     if (view === undefined) return "no-settled-leader";
     const leaderId = view.leaderId;
     const target =
@@ -279,22 +294,24 @@ export class MembershipOperator {
    */
   private remove(id: NodeId): Promise<Answer> {
     const force = this.prng.nextFloat() < this.world.config.forceProbability;
-    const leavesVoter = () => {
+    const wanted = () => {
       const view = this.world.leader()?.members();
       if (view === undefined) return true;
       const left = voters(view).filter((voter) => voter !== id);
+      const leaderOfTwo = id === view.leaderId && left.length === 1;
+      if (leaderOfTwo && !this.world.config.removeLeaderOfTwoVoters) return false;
       return left.length >= 1 && view.members.some((m) => m.id === id);
     };
     return this.step(
       `remove ${id}${force ? " (force)" : ""}`,
       (leader) => leader.removeMember(id, { force }),
-      leavesVoter,
+      wanted,
     );
   }
 
   /** add a new learner → wait until caught up → promote it → remove an old voter. */
   private async replace(): Promise<string> {
-    const view = this.settledView();
+    const view = await this.settledView();
     if (view === undefined) return "no-settled-leader";
     const old = this.pick(voters(view));
     if (old === undefined || voters(view).length >= VOTERS_MAX) return "skipped";
@@ -327,7 +344,16 @@ export class MembershipOperator {
    */
   async mend(): Promise<boolean> {
     if (this.busy) return false;
-    const view = this.settledView();
+    this.busy = true;
+    try {
+      return await this.mendOnce();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async mendOnce(): Promise<boolean> {
+    const view = await this.settledView();
     if (view === undefined) return false;
     const members = new Set(view.members.map((m) => m.id));
     for (const sim of this.world.nodes) {
@@ -336,20 +362,14 @@ export class MembershipOperator {
         sim.retire("removed; switched off");
       }
     }
-    const strays = this.world.nodes.filter(
+    const stray = this.world.nodes.find(
       (sim) => !sim.retired && !sim.removalAnnounced && !members.has(sim.id),
     );
-    const stray = strays[0];
     if (stray === undefined) return true;
-    this.busy = true;
-    try {
-      const answer = await this.step(`mend: add ${stray.id}`, (leader) =>
-        leader.addMember(stray.id, simAddressOf(stray.id)),
-      );
-      this.count("mend", answer.ok ? "done" : answer.code);
-    } finally {
-      this.busy = false;
-    }
+    const answer = await this.step(`mend: add ${stray.id}`, (leader) =>
+      leader.addMember(stray.id, simAddressOf(stray.id)),
+    );
+    this.count("mend", answer.ok ? "done" : answer.code);
     return false;
   }
 }

@@ -180,6 +180,7 @@ function drawMembership(prng: Prng, electionSpanMs: number): MembershipConfig {
     forceProbability: sometimes(prng, 0.5),
     removeLeaderProbability: sometimes(prng, 0.5),
     startJoinerFirstProbability: prng.nextFloat(),
+    removeLeaderOfTwoVoters: false,
     retryMsMean: Math.ceil(electionSpanMs / 2),
     clockRates: Array.from({ length: joinersMax }, rates),
     clockOffsetsMs: Array.from(
