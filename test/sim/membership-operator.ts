@@ -42,6 +42,11 @@ export interface MembershipConfig {
    * campaigns) — a liveness bug of the Raft core reported in docs/SIMULATION.md §4.
    */
   readonly removeLeaderOfTwoVoters: boolean;
+  /**
+   * Whether a node answers a peer it keeps no link to (ClusterSetup.answerUnlinkedPeers): true
+   * in drawn seeds, false replays the production transport's stale-member bug.
+   */
+  readonly answerUnlinkedPeers: boolean;
   /** Mean pause before a refused step is tried again. */
   readonly retryMsMean: number;
   /** The joiners' clocks: rate (drift) and offset, by joiner. */
@@ -255,8 +260,9 @@ export class MembershipOperator {
     const answer = await this.step(`add ${joiner.id}`, (leader) =>
       leader.addMember(joiner.id, simAddressOf(joiner.id)),
     );
-    // Whatever the answer, the process runs: an unknown outcome may still commit.
-    if (!startFirst) joiner.start();
+    // Whatever the answer, the process runs: an unknown outcome may still commit. (Healing may
+    // have started it meanwhile.)
+    if (!joiner.isUp) joiner.start();
     return answer.ok ? joiner : null;
   }
 
@@ -359,7 +365,7 @@ export class MembershipOperator {
     for (const sim of this.world.nodes) {
       // One that announced its removal stops by itself (or the run fails for liveness).
       if (!sim.retired && !sim.removalAnnounced && view.removed.includes(sim.id)) {
-        sim.retire("removed; switched off");
+        sim.retire("switched-off");
       }
     }
     const stray = this.world.nodes.find(

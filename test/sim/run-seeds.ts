@@ -88,7 +88,7 @@ function coverageOf(result: SeedResult): Coverage {
   for (const [action, n] of Object.entries(result.nemesis)) add(`nemesis.${action}`, n);
   for (const [outcome, n] of Object.entries(result.membership)) add(`member.${outcome}`, n);
   add("member.joined", result.joined);
-  add("member.retired", result.retired);
+  for (const [reason, n] of Object.entries(result.retired)) add(`member.retired.${reason}`, n);
   return coverage;
 }
 

@@ -181,6 +181,7 @@ function drawMembership(prng: Prng, electionSpanMs: number): MembershipConfig {
     removeLeaderProbability: sometimes(prng, 0.5),
     startJoinerFirstProbability: prng.nextFloat(),
     removeLeaderOfTwoVoters: false,
+    answerUnlinkedPeers: true,
     retryMsMean: Math.ceil(electionSpanMs / 2),
     clockRates: Array.from({ length: joinersMax }, rates),
     clockOffsetsMs: Array.from(

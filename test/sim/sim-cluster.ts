@@ -27,6 +27,12 @@ import type { SimNetwork } from "./network.js";
 import { SimStore, type DiskConfig } from "./sim-store.js";
 import type { SimProcessTime, World } from "./world.js";
 
+/**
+ * Why a node was retired: it stopped by itself after its removal committed, an operator switched
+ * it off (removed, it never learned the removal committed), or its start was refused (removed).
+ */
+export type RetireReason = "stopped" | "switched-off" | "start-refused";
+
 /** What the cluster tells the checkers and the transcript. */
 export interface ClusterObserver {
   /** `node` sent `message` (before the network decides its fate). */
@@ -61,6 +67,12 @@ export interface ClusterSetup {
   readonly faults: NodeFaults;
   readonly raftTuning: RaftTuning;
   readonly raftFaults: RaftFaults | undefined;
+  /**
+   * Whether a node answers a peer that reached it though it keeps no link to it (a new leader
+   * its stale configuration does not name). The production transport does not (docs/SIMULATION.md
+   * §4: the stale member never catches up); true in drawn seeds until that is fixed.
+   */
+  readonly answerUnlinkedPeers: boolean;
   /** Restart a fail-stopped node after this long. */
   readonly restartAfterMs: number;
 }
@@ -79,12 +91,14 @@ export class SimNode {
   private handlers: TransportHandlers | null = null;
   /** The peers the node keeps links to (NodeTransport.setPeers); null until it says. */
   private linked: ReadonlySet<NodeId> | null = null;
+  /** Peers heard from in this life (answered even unlinked, see answerUnlinkedPeers). */
+  private readonly heardFrom = new Set<NodeId>();
   /** Lives begun, failed starts and fail-stops, for summaries. */
   readonly counts = { starts: 0, failedStarts: 0, failStops: 0 };
   /** It announced its own removal (the `removed` event): it is stopping by itself. */
   removalAnnounced = false;
-  /** Stopped for good (its removal committed): never started again. */
-  private isRetired = false;
+  /** Why it stopped for good (never to start again), or null while it may run. */
+  private retiredFor: RetireReason | null = null;
 
   /**
    * @param joining the ids of the members it is told about (its `--join` list), when it joins
@@ -112,7 +126,11 @@ export class SimNode {
 
   /** Whether it stopped for good (removed); a retired node never starts again. */
   get retired(): boolean {
-    return this.isRetired;
+    return this.retiredFor !== null;
+  }
+
+  get retireReason(): RetireReason | null {
+    return this.retiredFor;
   }
 
   /** Whether it joined a running cluster (rather than being one of the first voters). */
@@ -132,8 +150,9 @@ export class SimNode {
   /** Starts a new life from the disk: the production `CoordinatorNode.start`. */
   start(): void {
     const { world, timings, disk, observer } = this.setup;
-    if (this.isRetired) return;
+    if (this.retired) return;
     this.time.begin();
+    this.heardFrom.clear();
     this.counts.starts++;
     const incarnation = this.time.incarnation;
     const store = new SimStore(this.id, this.disk, world, this.time, this.prng.fork(), disk, {
@@ -169,7 +188,7 @@ export class SimNode {
       (error: unknown) => {
         if (incarnation !== this.time.incarnation) return;
         if (error instanceof NodeConfigError && observer.startRefused(this.id, error)) {
-          this.retire("its start was refused: it was removed");
+          this.retire("start-refused");
           return;
         }
         if (!(error instanceof StorageError)) {
@@ -199,13 +218,13 @@ export class SimNode {
    * Ends the node for good (a removed node that stopped by itself, or one an operator switched
    * off because it was removed): a life still running ends as a crash; nothing of it runs again.
    */
-  retire(why: string): void {
-    if (this.isRetired) return;
-    this.isRetired = true;
+  retire(reason: RetireReason): void {
+    if (this.retired) return;
+    this.retiredFor = reason;
     this.crash(this.prng);
     this.node = null;
     this.handlers = null;
-    this.setup.observer.trace(() => `${this.id} RETIRED: ${why}`);
+    this.setup.observer.trace(() => `${this.id} RETIRED: ${reason}`);
   }
 
   pause(): void {
@@ -237,13 +256,16 @@ export class SimNode {
     this.crash(this.prng);
     const { world, restartAfterMs } = this.setup;
     world.at(world.nowMs + restartAfterMs, "restart", this.index, () => {
-      if (!this.time.isUp && !this.isRetired) this.start();
+      if (!this.time.isUp && !this.retired) this.start();
     });
   }
 
   /** A message for this node arrives: handed to the current life (held while paused). */
   receive(message: Message): void {
-    this.time.inLife(this.time.incarnation, () => this.handlers?.onMessage(message))();
+    this.time.inLife(this.time.incarnation, () => {
+      if (this.setup.answerUnlinkedPeers) this.heardFrom.add(message.from);
+      this.handlers?.onMessage(message);
+    })();
   }
 
   /** The connection to `peer` dropped: the transport tells the node. */
@@ -273,7 +295,7 @@ export class SimNode {
 
   /** Like the real transport, a node reaches only the peers it keeps links to. */
   private isLinked(peer: NodeId): boolean {
-    return this.linked === null || this.linked.has(peer);
+    return this.linked === null || this.linked.has(peer) || this.heardFrom.has(peer);
   }
 
   private send(message: Message): void {

@@ -26,7 +26,7 @@ import { Nemesis, type NemesisStats } from "./nemesis.js";
 import { CALM_NETWORK, SimNetwork, type NetworkStats } from "./network.js";
 import { RollingHash } from "./rolling-hash.js";
 import { drawScenario, type Scenario } from "./scenario.js";
-import { SimNode, type ClusterObserver } from "./sim-cluster.js";
+import { SimNode, type ClusterObserver, type RetireReason } from "./sim-cluster.js";
 import type { DiskConfig } from "./sim-store.js";
 import { Workload, type WorkloadStats } from "./workload.js";
 import { EVENT_KINDS, SimProcessTime, World, type WorldEvent } from "./world.js";
@@ -64,9 +64,10 @@ export interface SeedResult {
   readonly nemesis: NemesisStats;
   /** Membership operations started and their outcomes (`add.done`, `remove.refused`…). */
   readonly membership: MembershipStats;
-  /** Nodes that joined at runtime, and nodes that stopped for good after their removal. */
+  /** Nodes that joined at runtime. */
   readonly joined: number;
-  readonly retired: number;
+  /** Nodes retired for good after their removal, by reason. */
+  readonly retired: Readonly<Partial<Record<RetireReason, number>>>;
   /** Distinct terms that had a leader. */
   readonly leaderTerms: number;
   /** Messages sent, by type (which parts of the protocol the run exercised). */
@@ -140,6 +141,7 @@ class Simulation implements ClusterObserver {
     const setup = {
       ...{ world: this.world, network: this.network, ids, bootstrapIds, timings: scenario.timings },
       ...{ disk: this.disk, observer: this, faults, raftFaults, raftTuning: scenario.raft },
+      answerUnlinkedPeers: scenario.membership.answerUnlinkedPeers,
       restartAfterMs: 2 * scenario.timings.electionTimeoutTicks * scenario.timings.tickIntervalMs,
     };
     this.setup = setup;
@@ -303,7 +305,7 @@ class Simulation implements ClusterObserver {
       this.members.removedAnnounced(sim.id);
       sim.removalAnnounced = true;
       void node.stop().then(() => {
-        if (sim.node === node) sim.retire("stopped after its removal");
+        if (sim.node === node) sim.retire("stopped");
       });
     });
   }
@@ -458,6 +460,14 @@ class Simulation implements ClusterObserver {
       .addInt(event.node + 1);
   }
 
+  private retiredByReason(): Partial<Record<RetireReason, number>> {
+    const counts: Partial<Record<RetireReason, number>> = {};
+    for (const { retireReason } of this.nodes) {
+      if (retireReason !== null) counts[retireReason] = (counts[retireReason] ?? 0) + 1;
+    }
+    return counts;
+  }
+
   private result(): SeedResult {
     const lives = { starts: 0, failedStarts: 0, failStops: 0 };
     for (const sim of this.nodes) {
@@ -484,7 +494,7 @@ class Simulation implements ClusterObserver {
       nemesis: this.nemesis.stats,
       membership: this.operator.stats,
       joined: this.nodes.length - this.options.nodeCount,
-      retired: this.nodes.filter((n) => n.retired).length,
+      retired: this.retiredByReason(),
       leaderTerms: this.leaderTerms.size,
       sent: this.sentByType,
       eventKinds: this.byKind,
