@@ -1,4 +1,4 @@
-// Proves the simulated cluster changes its membership at runtime through the production node — new nodes join, are promoted, members are removed and stop for good — while the checker stays clean and the healed cluster converges; and replays the one membership liveness bug the swarm found.
+// Proves the simulated cluster changes its membership at runtime through the production node — new nodes join, are promoted, members are removed and stop for good — while the checker stays clean and the healed cluster converges; and replays the two membership liveness bugs of the production code the swarm found.
 import { describe, expect, it } from "vitest";
 import { createPrng } from "../../src/util/prng.js";
 import type { MembershipConfig } from "./membership-operator.js";
@@ -64,5 +64,22 @@ describe("membership in the simulator", () => {
     expect(result.violation).toBeUndefined();
     expect(result.livenessFailure).toMatch(/n2 Follower term=\d+ leader=none/);
     expect(result.livenessFailure).toMatch(/n3 Follower term=\d+ leader=none/);
+  }, 120_000);
+
+  it("reproduces a known liveness bug: a stale member that does not know the new leader never answers it", async () => {
+    // Seed 284 on 3 nodes: n3 was a leader of term 2 for a moment and missed every entry after;
+    // its configuration is the bootstrap one. The joiner n4 is promoted and leads term 4; n3
+    // hears its heartbeats but keeps no link to n4 (its configuration does not name it), so its
+    // answers are dropped, as the production transport drops them, and it never catches up.
+    const drawn = drawScenario(createPrng(284).fork(), 3, 1_500);
+    const result = await runSeed({
+      seed: 284,
+      nodeCount: 3,
+      steps: 1_500,
+      overrides: { membership: { ...drawn.membership, answerUnlinkedPeers: false } },
+    });
+    expect(result.violation).toBeUndefined();
+    expect(result.livenessFailure).toMatch(/n3 Follower term=4 leader=n4 commit=0 /);
+    expect(result.livenessFailure).toMatch(/n4 Leader term=4/);
   }, 120_000);
 });
