@@ -7,11 +7,7 @@ import { NODE_FAULTS, type NodeFaults } from "../../src/node/faults.js";
 import type { RaftFaults } from "../../src/raft/config.js";
 
 /** The bugs planted in the Raft core (its RaftFaults). */
-export const RAFT_BUGS = [
-  "commitPreviousTermByCounting",
-  "grantVoteTwice",
-  "proposeConfigBeforeOwnTermCommit",
-] as const;
+export const RAFT_BUGS = ["commitPreviousTermByCounting", "grantVoteTwice"] as const;
 
 /** The name of an injectable bug: a Raft core fault or a node fault. */
 export type InjectedBug = (typeof RAFT_BUGS)[number] | keyof NodeFaults;

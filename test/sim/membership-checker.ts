@@ -12,6 +12,7 @@
  * - a removed node stops: a node whose own removal it committed emits `removed` in that same
  *   turn and accepts no work from then on.
  */
+import type { MembershipView } from "../../src/node/service.js";
 import type { LogIndex, NodeId } from "../../src/util/ids.js";
 import type { InvariantChecker } from "./checker.js";
 import type { SimDisk } from "./disk.js";
@@ -23,6 +24,18 @@ export interface ReportedConfiguration {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
   readonly removed: readonly NodeId[];
+}
+
+/** The configuration a node's MembershipView shows, for the checker. */
+export function reportedConfiguration(view: MembershipView): ReportedConfiguration {
+  const ids = (role: string) => view.members.filter((m) => m.role === role).map((m) => m.id);
+  return {
+    configIndex: view.configIndex,
+    changeInFlight: view.changeInFlight,
+    voters: ids("voter"),
+    learners: ids("learner"),
+    removed: view.removed,
+  };
 }
 
 function describe(conf: ReportedConfiguration): string {

@@ -325,3 +325,12 @@ export class SimNode {
     return { debug: () => undefined, info: line("info"), warn: line("warn"), error: line("error") };
   }
 }
+
+/** How many of `nodes` were retired, by reason. */
+export function retiredByReason(nodes: readonly SimNode[]): Partial<Record<RetireReason, number>> {
+  const counts: Partial<Record<RetireReason, number>> = {};
+  for (const { retireReason } of nodes) {
+    if (retireReason !== null) counts[retireReason] = (counts[retireReason] ?? 0) + 1;
+  }
+  return counts;
+}

@@ -11,7 +11,6 @@
  * violation. Every event feeds a rolling hash: the same seed and code give the same hash.
  */
 import type { CoordinatorNode } from "../../src/node/coordinator-node.js";
-import type { MembershipView } from "../../src/node/service.js";
 import { describeStatus } from "../../src/raft/describe.js";
 import type { MessageType } from "../../src/raft/messages.js";
 import { stateHash } from "../../src/state-machine/index.js";
@@ -20,13 +19,18 @@ import { createPrng } from "../../src/util/prng.js";
 import { faultsOf, type InjectedBug } from "./bugs.js";
 import { InvariantChecker, type Violation } from "./checker.js";
 import { CoordinatorChecker } from "./coordinator-checker.js";
-import { MembershipChecker, type ReportedConfiguration } from "./membership-checker.js";
+import { MembershipChecker, reportedConfiguration } from "./membership-checker.js";
 import { MembershipOperator, type MembershipStats } from "./membership-operator.js";
 import { Nemesis, type NemesisStats } from "./nemesis.js";
 import { CALM_NETWORK, SimNetwork, type NetworkStats } from "./network.js";
 import { RollingHash } from "./rolling-hash.js";
 import { drawScenario, type Scenario } from "./scenario.js";
-import { SimNode, type ClusterObserver, type RetireReason } from "./sim-cluster.js";
+import {
+  SimNode,
+  retiredByReason,
+  type ClusterObserver,
+  type RetireReason,
+} from "./sim-cluster.js";
 import type { DiskConfig } from "./sim-store.js";
 import { Workload, type WorkloadStats } from "./workload.js";
 import { EVENT_KINDS, SimProcessTime, World, type WorldEvent } from "./world.js";
@@ -298,7 +302,8 @@ class Simulation implements ClusterObserver {
    * was removed — after which it stops and is retired for good.
    */
   private observeMembership(sim: SimNode, node: CoordinatorNode): void {
-    const report = () => this.members.observeConfiguration(sim.id, reported(node.members()));
+    const report = () =>
+      this.members.observeConfiguration(sim.id, reportedConfiguration(node.members()));
     report();
     node.events.on("membership", report);
     node.events.on("removed", () => {
@@ -460,14 +465,6 @@ class Simulation implements ClusterObserver {
       .addInt(event.node + 1);
   }
 
-  private retiredByReason(): Partial<Record<RetireReason, number>> {
-    const counts: Partial<Record<RetireReason, number>> = {};
-    for (const { retireReason } of this.nodes) {
-      if (retireReason !== null) counts[retireReason] = (counts[retireReason] ?? 0) + 1;
-    }
-    return counts;
-  }
-
   private result(): SeedResult {
     const lives = { starts: 0, failedStarts: 0, failStops: 0 };
     for (const sim of this.nodes) {
@@ -494,23 +491,11 @@ class Simulation implements ClusterObserver {
       nemesis: this.nemesis.stats,
       membership: this.operator.stats,
       joined: this.nodes.length - this.options.nodeCount,
-      retired: this.retiredByReason(),
+      retired: retiredByReason(this.nodes),
       leaderTerms: this.leaderTerms.size,
       sent: this.sentByType,
       eventKinds: this.byKind,
       lives,
     };
   }
-}
-
-/** The configuration a node reports, for the membership checker. */
-function reported(view: MembershipView): ReportedConfiguration {
-  const ids = (role: string) => view.members.filter((m) => m.role === role).map((m) => m.id);
-  return {
-    configIndex: view.configIndex,
-    changeInFlight: view.changeInFlight,
-    voters: ids("voter"),
-    learners: ids("learner"),
-    removed: view.removed,
-  };
 }
