@@ -129,4 +129,13 @@ describe("MembershipChecker", () => {
     members.removedAnnounced(n3);
     expect(invariants()).toEqual(["removed-node-stops"]);
   });
+
+  it("forgets what a life owed when the node restarts", () => {
+    const { members, invariants } = setup();
+    members.observeConfiguration(n3, conf(9, [n1, n2], { removed: [n3] }));
+    members.removedAnnounced(n3);
+    members.lifeBegan(n3);
+    members.checkRemovedStops(n3, true);
+    expect(invariants()).toEqual([]);
+  });
 });

@@ -132,6 +132,14 @@ export class MembershipChecker {
     return this.removedAt.has(id);
   }
 
+  /**
+   * A new life of `id` began: what the last one owed is void. (A crash while stopping may leave
+   * the removal's commit off the disk; the node then comes back not knowing it was removed.)
+   */
+  lifeBegan(id: NodeId): void {
+    this.mustStop.delete(id);
+  }
+
   /** `id` emitted `removed` (its own removal committed). */
   removedAnnounced(id: NodeId): void {
     const entry = this.mustStop.get(id);

@@ -95,7 +95,7 @@ export class SimNode {
   private readonly heardFrom = new Set<NodeId>();
   /** Lives begun, failed starts and fail-stops, for summaries. */
   readonly counts = { starts: 0, failedStarts: 0, failStops: 0 };
-  /** It announced its own removal (the `removed` event): it is stopping by itself. */
+  /** This life announced its own removal (the `removed` event): it is stopping by itself. */
   removalAnnounced = false;
   /** Why it stopped for good (never to start again), or null while it may run. */
   private retiredFor: RetireReason | null = null;
@@ -153,6 +153,7 @@ export class SimNode {
     if (this.retired) return;
     this.time.begin();
     this.heardFrom.clear();
+    this.removalAnnounced = false;
     this.counts.starts++;
     const incarnation = this.time.incarnation;
     const store = new SimStore(this.id, this.disk, world, this.time, this.prng.fork(), disk, {

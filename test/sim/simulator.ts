@@ -286,6 +286,7 @@ class Simulation implements ClusterObserver {
     if (node === null) return;
     this.hashedIndex[sim.index] = -1;
     this.checker.observeRestart(node.coreStatus());
+    this.members.lifeBegan(sim.id);
     node.events.on("applied", ({ index, term, envelope }) => {
       this.checker.observeApplied(sim.id, index, term, node.coreStatus().commitIndex);
       this.coordinator.applied(envelope?.clientId, envelope?.seq);
