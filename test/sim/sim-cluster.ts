@@ -28,10 +28,11 @@ import { SimStore, type DiskConfig } from "./sim-store.js";
 import type { SimProcessTime, World } from "./world.js";
 
 /**
- * Why a node was retired: it stopped by itself after its removal committed, an operator switched
- * it off (removed, it never learned the removal committed), or its start was refused (removed).
+ * Why a node was retired: an operator switched it off (removed, it never learned the removal
+ * committed), or `CoordinatorNode.start` refused its data directory (it stopped after its removal
+ * and was tried once more, or it crashed while stopping).
  */
-export type RetireReason = "stopped" | "switched-off" | "start-refused";
+export type RetireReason = "switched-off" | "start-refused";
 
 /** What the cluster tells the checkers and the transcript. */
 export interface ClusterObserver {
@@ -97,6 +98,8 @@ export class SimNode {
   readonly counts = { starts: 0, failedStarts: 0, failStops: 0 };
   /** This life announced its own removal (the `removed` event): it is stopping by itself. */
   removalAnnounced = false;
+  /** The next start must be refused: the node stopped after its removal committed. */
+  private refusalExpected = false;
   /** Why it stopped for good (never to start again), or null while it may run. */
   private retiredFor: RetireReason | null = null;
 
@@ -183,6 +186,10 @@ export class SimNode {
     started.then(
       (node) => {
         if (incarnation !== this.time.incarnation) return;
+        if (this.refusalExpected) {
+          observer.failed(this.id, new Error("the data directory of a removed node started again"));
+          return;
+        }
         this.node = node;
         observer.started(this);
       },
@@ -226,6 +233,17 @@ export class SimNode {
     this.node = null;
     this.handlers = null;
     this.setup.observer.trace(() => `${this.id} RETIRED: ${reason}`);
+  }
+
+  /**
+   * The node stopped by itself after its removal committed: the life ends, and its data
+   * directory is started once more, which `CoordinatorNode.start` must refuse (NodeConfigError).
+   */
+  restartAfterRemoval(): void {
+    this.crash(this.prng);
+    this.refusalExpected = true;
+    this.setup.observer.trace(() => `${this.id} STOPPED after its removal; starting it once more`);
+    this.start();
   }
 
   pause(): void {

@@ -311,7 +311,7 @@ class Simulation implements ClusterObserver {
       this.members.removedAnnounced(sim.id);
       sim.removalAnnounced = true;
       void node.stop().then(() => {
-        if (sim.node === node) sim.retire("stopped");
+        if (sim.node === node) sim.restartAfterRemoval();
       });
     });
   }
