@@ -17,7 +17,8 @@
  * - a follower acknowledges an AppendEntries only for entries on its disk.
  *
  * The coordinator's own invariants (acknowledged commands, reads, fencing, leases) are in
- * ./coordinator-checker.ts.
+ * ./coordinator-checker.ts, the membership ones (configuration agreement, removed ids, voters,
+ * one change in flight, removed nodes stop) in ./membership-checker.ts.
  *
  * The checker holds no reference to the Raft core: it reads nodes' durable state from their
  * {@link SimDisk} and their volatile state from `RaftStatus` snapshots, so a bug in the core's
