@@ -17,7 +17,8 @@
  * - a follower acknowledges an AppendEntries only for entries on its disk.
  *
  * The coordinator's own invariants (acknowledged commands, reads, fencing, leases) are in
- * ./coordinator-checker.ts.
+ * ./coordinator-checker.ts, the membership ones (configuration agreement, removed ids, voters,
+ * one change in flight, removed nodes stop) in ./membership-checker.ts.
  *
  * The checker holds no reference to the Raft core: it reads nodes' durable state from their
  * {@link SimDisk} and their volatile state from `RaftStatus` snapshots, so a bug in the core's
@@ -48,7 +49,12 @@ export type InvariantName =
   | "fencing-token-order"
   | "two-lease-holders"
   | "stale-fencing-write"
-  | "lease-expiry-by-non-leader";
+  | "lease-expiry-by-non-leader"
+  | "configuration-agreement"
+  | "removed-id-reused"
+  | "no-voters"
+  | "config-changes-in-flight"
+  | "removed-node-stops";
 
 /** A broken invariant: which, where, when (virtual ms), and the evidence. */
 export interface Violation {

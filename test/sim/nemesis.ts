@@ -91,7 +91,7 @@ export class Nemesis {
 
   /** Whether one more node may go down (crash or pause) within the seed's limit. */
   private mayTakeDown(): boolean {
-    const down = this.world.nodes.filter((n) => !n.isUp || n.paused).length;
+    const down = this.world.nodes.filter((n) => !n.retired && (!n.isUp || n.paused)).length;
     return down < this.world.scenario.nodesDownMax;
   }
 

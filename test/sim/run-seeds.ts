@@ -86,6 +86,9 @@ function coverageOf(result: SeedResult): Coverage {
   for (const [type, n] of Object.entries(result.sent)) add(`sent.${type}`, n);
   for (const [kind, n] of Object.entries(result.eventKinds)) add(`events.${kind}`, n);
   for (const [action, n] of Object.entries(result.nemesis)) add(`nemesis.${action}`, n);
+  for (const [outcome, n] of Object.entries(result.membership)) add(`member.${outcome}`, n);
+  add("member.joined", result.joined);
+  for (const [reason, n] of Object.entries(result.retired)) add(`member.retired.${reason}`, n);
   return coverage;
 }
 

@@ -10,6 +10,7 @@ import type { Prng } from "../../src/util/prng.js";
 import type { NodeTimings } from "../../src/node/config.js";
 import type { RaftTuning } from "../../src/node/node-wiring.js";
 import type { NetworkConfig } from "./network.js";
+import type { MembershipConfig, MembershipOperation } from "./membership-operator.js";
 import type { DiskConfig } from "./sim-store.js";
 import type { WorkloadConfig } from "./workload.js";
 
@@ -64,6 +65,8 @@ export interface Scenario {
    */
   readonly nodesDownMax: number;
   readonly workload: WorkloadConfig;
+  /** The membership operator: which changes, how often, and the new nodes' clocks. */
+  readonly membership: MembershipConfig;
   /** Events to run with faults before healing. */
   readonly faultPhaseEvents: number;
   /** After healing, every plan must complete and the replicas converge within this long. */
@@ -151,6 +154,43 @@ function drawNemesisWeights(prng: Prng): Record<NemesisAction, number> {
   return weights;
 }
 
+/** Every membership operation, in a fixed order (weights are drawn in this order). */
+export const MEMBERSHIP_OPERATIONS: readonly MembershipOperation[] = Object.freeze([
+  "add",
+  "promote",
+  "remove",
+  "replace",
+]);
+
+/**
+ * The membership operator of one seed: off in a quarter of the seeds (the cluster keeps its
+ * first voters), otherwise each operation weighted 0..4 as the nemesis's actions are.
+ */
+function drawMembership(prng: Prng, electionSpanMs: number): MembershipConfig {
+  const weights = {} as Record<MembershipOperation, number>;
+  const on = prng.nextInt(4) !== 0;
+  for (const operation of MEMBERSHIP_OPERATIONS)
+    weights[operation] = on && prng.nextInt(3) !== 0 ? 1 + prng.nextInt(4) : 0;
+  const joinersMax = 1 + prng.nextInt(4);
+  const rates = () => (prng.nextInt(3) === 0 ? 1 : 0.9 + 0.2 * prng.nextFloat());
+  return {
+    weights,
+    intervalMsMean: Math.ceil(pick(prng, [0.25, 0.5, 1, 2]) * electionSpanMs),
+    joinersMax,
+    forceProbability: sometimes(prng, 0.5),
+    removeLeaderProbability: sometimes(prng, 0.5),
+    startJoinerFirstProbability: prng.nextFloat(),
+    removeLeaderOfTwoVoters: false,
+    answerUnlinkedPeers: true,
+    retryMsMean: Math.ceil(electionSpanMs / 2),
+    clockRates: Array.from({ length: joinersMax }, rates),
+    clockOffsetsMs: Array.from(
+      { length: joinersMax },
+      () => 1_700_000_000_000 + prng.nextInt(2_000),
+    ),
+  };
+}
+
 /**
  * Draws the world of one seed.
  * @param faultPhaseEvents how many events run before everything is healed (`--steps`)
@@ -181,6 +221,8 @@ export function drawScenario(prng: Prng, nodeCount: 3 | 5, faultPhaseEvents: num
     downtimeMsMax: pick(prng, [electionSpanMs, 5 * electionSpanMs]),
     nodesDownMax: prng.nextInt(5) === 0 ? nodeCount : (nodeCount - 1) / 2,
     workload: drawWorkload(prng, electionSpanMs),
+    // Drawn last, so that the rest of each seed's world is what it was before membership.
+    membership: drawMembership(prng, electionSpanMs),
     faultPhaseEvents,
     // Elections, a lease running out, retry backoffs and the plans' remaining work.
     healBoundMs: 20 * electionSpanMs + 30_000,

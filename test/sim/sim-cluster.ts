@@ -6,9 +6,12 @@
  * timers those of its {@link SimProcessTime}. A node can crash (its unsynced writes lost or
  * torn), restart (the production recovery from its disk), pause and resume, and fail-stop on a
  * storage error as the production process does (it exits; here it is crashed and restarted).
+ * The cluster grows at runtime: a joining node (a never-used id, an empty disk, `joining: true`)
+ * starts with an empty configuration until the membership operator adds it; a node whose removal
+ * committed stops itself and is retired for good (docs/SIMULATION.md §2).
  */
 import { CoordinatorNode } from "../../src/node/coordinator-node.js";
-import { nodeConfig, type NodeTimings } from "../../src/node/config.js";
+import { NodeConfigError, nodeConfig, type NodeTimings } from "../../src/node/config.js";
 import type { NodeFaults } from "../../src/node/faults.js";
 import type { RaftTuning } from "../../src/node/node-wiring.js";
 import type { NodeLogger, NodeTransport, TransportHandlers } from "../../src/node/ports.js";
@@ -24,6 +27,13 @@ import type { SimNetwork } from "./network.js";
 import { SimStore, type DiskConfig } from "./sim-store.js";
 import type { SimProcessTime, World } from "./world.js";
 
+/**
+ * Why a node was retired: an operator switched it off (removed, it never learned the removal
+ * committed), or `CoordinatorNode.start` refused its data directory (it stopped after its removal
+ * and was tried once more, or it crashed while stopping).
+ */
+export type RetireReason = "switched-off" | "start-refused";
+
 /** What the cluster tells the checkers and the transcript. */
 export interface ClusterObserver {
   /** `node` sent `message` (before the network decides its fate). */
@@ -36,6 +46,11 @@ export interface ClusterObserver {
   crashed(node: NodeId, survivors: readonly Entry[]): void;
   /** The node stopped on an error that is not a simulated disk fault: a bug. */
   failed(node: NodeId, error: Error): void;
+  /**
+   * `CoordinatorNode.start` refused the node's data directory (NodeConfigError); answers whether
+   * that is right — its removal committed — so that the node is retired rather than failed.
+   */
+  startRefused(node: NodeId, error: NodeConfigError): boolean;
   trace(line: () => string): void;
 }
 
@@ -43,13 +58,22 @@ export interface ClusterObserver {
 export interface ClusterSetup {
   readonly world: World;
   readonly network: SimNetwork;
+  /** Every id a node of the run may have, in network index order (first voters, then joiners). */
   readonly ids: readonly NodeId[];
+  /** The voters a bootstrapped (not joining) node starts from. */
+  readonly bootstrapIds: readonly NodeId[];
   readonly timings: NodeTimings;
   readonly disk: DiskConfig;
   readonly observer: ClusterObserver;
   readonly faults: NodeFaults;
   readonly raftTuning: RaftTuning;
   readonly raftFaults: RaftFaults | undefined;
+  /**
+   * Whether a node answers a peer that reached it though it keeps no link to it (a new leader
+   * its stale configuration does not name). The production transport does not (docs/SIMULATION.md
+   * §4: the stale member never catches up); true in drawn seeds until that is fixed.
+   */
+  readonly answerUnlinkedPeers: boolean;
   /** Restart a fail-stopped node after this long. */
   readonly restartAfterMs: number;
 }
@@ -68,25 +92,58 @@ export class SimNode {
   private handlers: TransportHandlers | null = null;
   /** The peers the node keeps links to (NodeTransport.setPeers); null until it says. */
   private linked: ReadonlySet<NodeId> | null = null;
+  /** Peers heard from in this life (answered even unlinked, see answerUnlinkedPeers). */
+  private readonly heardFrom = new Set<NodeId>();
   /** Lives begun, failed starts and fail-stops, for summaries. */
   readonly counts = { starts: 0, failedStarts: 0, failStops: 0 };
+  /** This life announced its own removal (the `removed` event): it is stopping by itself. */
+  removalAnnounced = false;
+  /** The next start must be refused: the node stopped after its removal committed. */
+  private refusalExpected = false;
+  /** Why it stopped for good (never to start again), or null while it may run. */
+  private retiredFor: RetireReason | null = null;
 
+  /**
+   * @param joining the ids of the members it is told about (its `--join` list), when it joins
+   *   a running cluster; absent for a node of the first voters
+   */
   constructor(
     readonly index: number,
     readonly time: SimProcessTime,
     private readonly setup: ClusterSetup,
     private readonly prng: Prng,
     readonly nodes: readonly SimNode[],
+    private readonly joining?: readonly NodeId[],
   ) {
     const id = setup.ids[index];
     if (id === undefined) throw new Error(`no node ${index}`);
     this.id = id;
-    this.disk = new SimDisk(emptyDurableState({ voters: [...setup.ids], learners: [] }));
+    const voters = joining === undefined ? [...setup.bootstrapIds] : [];
+    this.disk = new SimDisk(emptyDurableState({ voters, learners: [] }));
   }
 
   /** Whether a life is running (it may still be loading its store). */
   get isUp(): boolean {
     return this.time.isUp;
+  }
+
+  /** Whether it stopped for good (removed); a retired node never starts again. */
+  get retired(): boolean {
+    return this.retiredFor !== null;
+  }
+
+  get retireReason(): RetireReason | null {
+    return this.retiredFor;
+  }
+
+  /** Whether it joined a running cluster (rather than being one of the first voters). */
+  get isJoiner(): boolean {
+    return this.joining !== undefined;
+  }
+
+  /** The flags' peers: the first voters, or for a joiner the members it was told about. */
+  private peerIds(): NodeId[] {
+    return this.joining === undefined ? [...this.setup.bootstrapIds] : [...this.joining, this.id];
   }
 
   get paused(): boolean {
@@ -95,8 +152,11 @@ export class SimNode {
 
   /** Starts a new life from the disk: the production `CoordinatorNode.start`. */
   start(): void {
-    const { world, timings, ids, disk, observer } = this.setup;
+    const { world, timings, disk, observer } = this.setup;
+    if (this.retired) return;
     this.time.begin();
+    this.heardFrom.clear();
+    this.removalAnnounced = false;
     this.counts.starts++;
     const incarnation = this.time.incarnation;
     const store = new SimStore(this.id, this.disk, world, this.time, this.prng.fork(), disk, {
@@ -104,7 +164,11 @@ export class SimNode {
     });
     const started = CoordinatorNode.start({
       config: nodeConfig(
-        { nodeId: this.id, peers: new Map(ids.map((id) => [id, simUrlOf(id)])) },
+        {
+          nodeId: this.id,
+          peers: new Map(this.peerIds().map((id) => [id, simUrlOf(id)])),
+          ...(this.joining === undefined ? {} : { joining: true }),
+        },
         timings,
       ),
       store,
@@ -122,11 +186,19 @@ export class SimNode {
     started.then(
       (node) => {
         if (incarnation !== this.time.incarnation) return;
+        if (this.refusalExpected) {
+          observer.failed(this.id, new Error("the data directory of a removed node started again"));
+          return;
+        }
         this.node = node;
         observer.started(this);
       },
       (error: unknown) => {
         if (incarnation !== this.time.incarnation) return;
+        if (error instanceof NodeConfigError && observer.startRefused(this.id, error)) {
+          this.retire("start-refused");
+          return;
+        }
         if (!(error instanceof StorageError)) {
           observer.failed(this.id, error instanceof Error ? error : new Error(String(error)));
           return;
@@ -148,6 +220,30 @@ export class SimNode {
     const survivors = kept.flatMap((w) => (w.kind === "entries" ? w.entries : []));
     this.setup.observer.crashed(this.id, survivors);
     this.setup.observer.trace(() => `${this.id} CRASH (${lost} unsynced writes lost)`);
+  }
+
+  /**
+   * Ends the node for good (a removed node that stopped by itself, or one an operator switched
+   * off because it was removed): a life still running ends as a crash; nothing of it runs again.
+   */
+  retire(reason: RetireReason): void {
+    if (this.retired) return;
+    this.retiredFor = reason;
+    this.crash(this.prng);
+    this.node = null;
+    this.handlers = null;
+    this.setup.observer.trace(() => `${this.id} RETIRED: ${reason}`);
+  }
+
+  /**
+   * The node stopped by itself after its removal committed: the life ends, and its data
+   * directory is started once more, which `CoordinatorNode.start` must refuse (NodeConfigError).
+   */
+  restartAfterRemoval(): void {
+    this.crash(this.prng);
+    this.refusalExpected = true;
+    this.setup.observer.trace(() => `${this.id} STOPPED after its removal; starting it once more`);
+    this.start();
   }
 
   pause(): void {
@@ -179,13 +275,16 @@ export class SimNode {
     this.crash(this.prng);
     const { world, restartAfterMs } = this.setup;
     world.at(world.nowMs + restartAfterMs, "restart", this.index, () => {
-      if (!this.time.isUp) this.start();
+      if (!this.time.isUp && !this.retired) this.start();
     });
   }
 
   /** A message for this node arrives: handed to the current life (held while paused). */
   receive(message: Message): void {
-    this.time.inLife(this.time.incarnation, () => this.handlers?.onMessage(message))();
+    this.time.inLife(this.time.incarnation, () => {
+      if (this.setup.answerUnlinkedPeers) this.heardFrom.add(message.from);
+      this.handlers?.onMessage(message);
+    })();
   }
 
   /** The connection to `peer` dropped: the transport tells the node. */
@@ -215,7 +314,7 @@ export class SimNode {
 
   /** Like the real transport, a node reaches only the peers it keeps links to. */
   private isLinked(peer: NodeId): boolean {
-    return this.linked === null || this.linked.has(peer);
+    return this.linked === null || this.linked.has(peer) || this.heardFrom.has(peer);
   }
 
   private send(message: Message): void {
@@ -244,4 +343,13 @@ export class SimNode {
       observer.trace(() => `${this.id} ${level} ${message} ${JSON.stringify(fields)}`);
     return { debug: () => undefined, info: line("info"), warn: line("warn"), error: line("error") };
   }
+}
+
+/** How many of `nodes` were retired, by reason. */
+export function retiredByReason(nodes: readonly SimNode[]): Partial<Record<RetireReason, number>> {
+  const counts: Partial<Record<RetireReason, number>> = {};
+  for (const { retireReason } of nodes) {
+    if (retireReason !== null) counts[retireReason] = (counts[retireReason] ?? 0) + 1;
+  }
+  return counts;
 }

@@ -3,11 +3,14 @@
  * FoundationDB's simulator): a 3- or 5-node cluster of PRODUCTION coordinator nodes
  * (./sim-cluster.ts) on a simulated network, disk, clock and timers, clients calling their
  * `NodeService` (./workload.ts), and a nemesis, all driven by one seeded PRNG through one
- * queue of events in virtual time (./world.ts). Raft and coordinator invariants are checked
+ * queue of events in virtual time (./world.ts), and a membership operator adding, promoting,
+ * removing and replacing members (./membership-operator.ts). Raft, membership and coordinator
+ * invariants are checked
  * after every event; after the fault phase everything is healed, and every plan must complete
  * and every replica converge within the seed's bound (liveness). The run stops at the first
  * violation. Every event feeds a rolling hash: the same seed and code give the same hash.
  */
+import type { CoordinatorNode } from "../../src/node/coordinator-node.js";
 import { describeStatus } from "../../src/raft/describe.js";
 import type { MessageType } from "../../src/raft/messages.js";
 import { stateHash } from "../../src/state-machine/index.js";
@@ -16,11 +19,18 @@ import { createPrng } from "../../src/util/prng.js";
 import { faultsOf, type InjectedBug } from "./bugs.js";
 import { InvariantChecker, type Violation } from "./checker.js";
 import { CoordinatorChecker } from "./coordinator-checker.js";
+import { MembershipChecker, reportedConfiguration } from "./membership-checker.js";
+import { MembershipOperator, type MembershipStats } from "./membership-operator.js";
 import { Nemesis, type NemesisStats } from "./nemesis.js";
 import { CALM_NETWORK, SimNetwork, type NetworkStats } from "./network.js";
 import { RollingHash } from "./rolling-hash.js";
 import { drawScenario, type Scenario } from "./scenario.js";
-import { SimNode, type ClusterObserver } from "./sim-cluster.js";
+import {
+  SimNode,
+  retiredByReason,
+  type ClusterObserver,
+  type RetireReason,
+} from "./sim-cluster.js";
 import type { DiskConfig } from "./sim-store.js";
 import { Workload, type WorkloadStats } from "./workload.js";
 import { EVENT_KINDS, SimProcessTime, World, type WorldEvent } from "./world.js";
@@ -56,6 +66,12 @@ export interface SeedResult {
   readonly checks: CoordinatorChecker["stats"];
   readonly network: NetworkStats;
   readonly nemesis: NemesisStats;
+  /** Membership operations started and their outcomes (`add.done`, `remove.refused`…). */
+  readonly membership: MembershipStats;
+  /** Nodes that joined at runtime. */
+  readonly joined: number;
+  /** Nodes retired for good after their removal, by reason. */
+  readonly retired: Readonly<Partial<Record<RetireReason, number>>>;
   /** Distinct terms that had a leader. */
   readonly leaderTerms: number;
   /** Messages sent, by type (which parts of the protocol the run exercised). */
@@ -86,6 +102,13 @@ class Simulation implements ClusterObserver {
   private readonly coordinator: CoordinatorChecker;
   private readonly workload: Workload;
   private readonly nemesis: Nemesis;
+  private readonly members: MembershipChecker;
+  private readonly operator: MembershipOperator;
+  /** Every id a node may have: the first voters, then the joiners' ids, never reused. */
+  private readonly ids: readonly NodeId[];
+  private readonly setup: ConstructorParameters<typeof SimNode>[2];
+  /** After healing: every running node is a member and every removed one is off. */
+  private membersMended = false;
   private readonly hash = new RollingHash();
   private readonly disk: { -readonly [K in keyof DiskConfig]: DiskConfig[K] };
   private readonly leaderTerms = new Set<number>();
@@ -108,17 +131,25 @@ class Simulation implements ClusterObserver {
     };
     const { scenario } = this;
     this.disk = { ...scenario.disk };
-    const ids = Array.from({ length: options.nodeCount }, (_, i) => asNodeId(`n${i + 1}`));
-    this.network = new SimNetwork(options.nodeCount, scenario.network, prng.fork());
+    const joinersMax = scenario.membership.joinersMax;
+    const ids = Array.from({ length: options.nodeCount + joinersMax }, (_, i) =>
+      asNodeId(`n${i + 1}`),
+    );
+    const bootstrapIds = ids.slice(0, options.nodeCount);
+    this.ids = ids;
+    this.network = new SimNetwork(ids.length, scenario.network, prng.fork());
     this.checker = new InvariantChecker(ids, (id) => this.nodeById(id).disk);
     this.coordinator = new CoordinatorChecker(this.checker);
+    this.members = new MembershipChecker(this.checker, (id) => this.nodeById(id).disk);
     const { faults, raftFaults } = faultsOf(options.injectBug);
     const setup = {
-      ...{ world: this.world, network: this.network, ids, timings: scenario.timings },
+      ...{ world: this.world, network: this.network, ids, bootstrapIds, timings: scenario.timings },
       ...{ disk: this.disk, observer: this, faults, raftFaults, raftTuning: scenario.raft },
+      answerUnlinkedPeers: scenario.membership.answerUnlinkedPeers,
       restartAfterMs: 2 * scenario.timings.electionTimeoutTicks * scenario.timings.tickIntervalMs,
     };
-    ids.forEach((_, i) => {
+    this.setup = setup;
+    bootstrapIds.forEach((_, i) => {
       const time = new SimProcessTime(
         this.world,
         i,
@@ -147,9 +178,43 @@ class Simulation implements ClusterObserver {
       crashPrng,
     );
     this.timingPrng = prng.fork();
+    this.joinPrng = prng.fork();
+    this.operator = new MembershipOperator(
+      {
+        config: scenario.membership,
+        nodes: this.nodes,
+        join: (members) => this.join(members),
+        leader: () => this.leader(),
+        sleep: (ms) =>
+          new Promise((resolve) => this.world.at(this.world.nowMs + ms, "member", -1, resolve)),
+        requestTimeoutMs: scenario.workload.requestTimeoutMs,
+        failed: (error) => this.failed(asNodeId("operator"), error),
+        trace: (line) => this.trace(line),
+      },
+      prng.fork(),
+    );
   }
 
   private readonly timingPrng;
+  private readonly joinPrng;
+
+  /** A new node with the next never-used id, told about `members`; null when none is left. */
+  private join(members: readonly NodeId[]): SimNode | null {
+    const index = this.nodes.length;
+    if (index >= this.ids.length) return null;
+    const joiner = index - this.options.nodeCount;
+    const { clockRates, clockOffsetsMs } = this.scenario.membership;
+    const time = new SimProcessTime(
+      this.world,
+      index,
+      clockRates[joiner] ?? 1,
+      clockOffsetsMs[joiner] ?? 1_700_000_000_000,
+    );
+    const node = new SimNode(index, time, this.setup, this.joinPrng.fork(), this.nodes, members);
+    this.nodes.push(node);
+    this.trace(() => `${node.id} JOINS, told about ${members.join(",")}`);
+    return node;
+  }
 
   private nodeById(id: NodeId): SimNode {
     const node = this.nodes.find((n) => n.id === id);
@@ -161,6 +226,7 @@ class Simulation implements ClusterObserver {
     for (const node of this.nodes) node.start();
     this.workload.start();
     this.scheduleNemesis();
+    if (this.operator.enabled) this.scheduleMembership();
     for (let event = this.world.next(); event !== undefined; event = this.world.next()) {
       this.events++;
       this.checker.nowMs = this.world.nowMs;
@@ -184,6 +250,15 @@ class Simulation implements ClusterObserver {
     });
   }
 
+  /** The next membership operation, a random pause after the last one ended. */
+  private scheduleMembership(): void {
+    const meanMs = this.scenario.membership.intervalMsMean;
+    this.world.at(this.world.nowMs + 1 + this.timingPrng.nextInt(2 * meanMs), "member", -1, () => {
+      if (this.healedAtMs !== undefined) return;
+      void this.operator.strike().then(() => this.scheduleMembership());
+    });
+  }
+
   private bringBack(kind: "restart" | "resume", index: number): void {
     const node = this.nodes[index];
     if (node === undefined) return;
@@ -200,6 +275,10 @@ class Simulation implements ClusterObserver {
 
   persisted(node: NodeId, entries: Parameters<ClusterObserver["persisted"]>[1]): void {
     this.checker.observePersisted(node, entries);
+    const status = this.nodeById(node).node?.coreStatus();
+    if (status?.role === "Leader" && entries.some((entry) => entry.type === "Config")) {
+      this.members.observeLeaderLog(node, status.commitIndex);
+    }
   }
 
   started(sim: SimNode): void {
@@ -207,6 +286,7 @@ class Simulation implements ClusterObserver {
     if (node === null) return;
     this.hashedIndex[sim.index] = -1;
     this.checker.observeRestart(node.coreStatus());
+    this.members.lifeBegan(sim.id);
     node.events.on("applied", ({ index, term, envelope }) => {
       this.checker.observeApplied(sim.id, index, term, node.coreStatus().commitIndex);
       this.coordinator.applied(envelope?.clientId, envelope?.seq);
@@ -214,7 +294,30 @@ class Simulation implements ClusterObserver {
     node.events.on("leaseExpiryProposed", () =>
       this.coordinator.leaseExpiryProposed(sim.id, node.coreStatus().role === "Leader"),
     );
+    this.observeMembership(sim, node);
     this.trace(() => `${sim.id} STARTED ${describeStatus(node.coreStatus())}`);
+  }
+
+  /**
+   * The configurations `node` reports (at start and at each change), its announcement that it
+   * was removed — after which it stops and is retired for good.
+   */
+  private observeMembership(sim: SimNode, node: CoordinatorNode): void {
+    const report = () =>
+      this.members.observeConfiguration(sim.id, reportedConfiguration(node.members()));
+    report();
+    node.events.on("membership", report);
+    node.events.on("removed", () => {
+      this.members.removedAnnounced(sim.id);
+      sim.removalAnnounced = true;
+      void node.stop().then(() => {
+        if (sim.node === node) sim.restartAfterRemoval();
+      });
+    });
+  }
+
+  startRefused(node: NodeId): boolean {
+    return this.members.isRemoved(node);
   }
 
   crashed(node: NodeId, survivors: Parameters<ClusterObserver["crashed"]>[1]): void {
@@ -242,6 +345,7 @@ class Simulation implements ClusterObserver {
       if (node === null) continue;
       const status = node.coreStatus();
       this.checker.observeStatus(status);
+      this.members.checkRemovedStops(sim.id, node.isReady());
       if (status.role === "Leader") this.leaderTerms.add(status.term);
       this.hash.addInt(status.term).addInt(status.commitIndex);
       const applied = node.appliedIndex();
@@ -263,6 +367,9 @@ class Simulation implements ClusterObserver {
     // Looking costs a query or a state hash per replica: every DONE_CHECK_MS only.
     if (this.world.nowMs < this.nextCheckMs) return;
     this.nextCheckMs = this.world.nowMs + DONE_CHECK_MS;
+    if (!this.membersMended && !this.operator.isBusy) {
+      void this.operator.mend().then((mended) => (this.membersMended = mended));
+    }
     const leader = this.leader();
     if (
       !this.draining &&
@@ -273,7 +380,7 @@ class Simulation implements ClusterObserver {
       this.workload.stop();
       this.trace(() => "every plan is done; the clients stop");
     }
-    if (this.draining && this.isConverged()) {
+    if (this.draining && this.membersMended && this.isConverged()) {
       this.convergedAfterMs = this.world.nowMs - healedAtMs;
       const node = this.nodes[0]?.node;
       if (node !== null && node !== undefined) {
@@ -319,6 +426,7 @@ class Simulation implements ClusterObserver {
     if (leader === undefined) return false;
     const { term, id, lastLogIndex } = leader.coreStatus();
     const caughtUp = this.nodes.every((sim) => {
+      if (sim.retired) return true;
       const node = sim.node;
       if (node === null || sim.paused) return false;
       const s = node.coreStatus();
@@ -340,9 +448,13 @@ class Simulation implements ClusterObserver {
     const plans = leader === undefined ? [] : this.workload.plansToComplete();
     const states = this.nodes.map((n) => {
       const s = n.node?.coreStatus();
-      return s === undefined ? `${n.id} down` : describeStatus(s);
+      return s === undefined ? `${n.id} ${n.retired ? "retired" : "down"}` : describeStatus(s);
     });
-    const what = this.draining ? "not converged" : `plans ${plans.join(",")} not all done`;
+    const what = !this.draining
+      ? `plans ${plans.join(",")} not all done`
+      : this.membersMended
+        ? "not converged"
+        : "membership not mended";
     return `${what} ${bound}: ${states.join("; ")}`;
   }
 
@@ -378,6 +490,9 @@ class Simulation implements ClusterObserver {
       checks: this.coordinator.stats,
       network: this.network.stats,
       nemesis: this.nemesis.stats,
+      membership: this.operator.stats,
+      joined: this.nodes.length - this.options.nodeCount,
+      retired: retiredByReason(this.nodes),
       leaderTerms: this.leaderTerms.size,
       sent: this.sentByType,
       eventKinds: this.byKind,

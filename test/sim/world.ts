@@ -24,6 +24,7 @@ export const EVENT_KINDS = {
   client: 7,
   immediate: 8,
   control: 9,
+  member: 10,
 } as const;
 
 /** The kind of a {@link WorldEvent}. */
