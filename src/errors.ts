@@ -96,6 +96,11 @@ export const ERROR_CATALOGUE = {
     title: "The learner is not yet caught up with the leader's log",
     retryable: true,
   },
+  leadership_transfer_failed: {
+    httpStatus: 503,
+    title: "The leader could not hand leadership over before removing itself",
+    retryable: true,
+  },
   no_live_quorum: {
     httpStatus: 409,
     title: "The change would leave no live majority of voters",

@@ -333,7 +333,7 @@ class LocalCluster implements DevCluster {
 
   /**
    * Calls `probe` every POLL_INTERVAL_MS until it gives a value; fails after `timeoutMs`, or at
-   * once when a node that was running has exited (with the end of its output).
+   * once when a node that was running has exited with a failure (with the end of its output).
    */
   private async poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>) {
     const expected = this.members.filter((member) => member.process.running);
@@ -341,9 +341,10 @@ class LocalCluster implements DevCluster {
     for (;;) {
       const value = await probe();
       if (value !== null) return value;
-      const gone = expected.find((member) => !member.process.running);
-      if (gone !== undefined) {
+      for (const gone of expected.filter((member) => !member.process.running)) {
         const exit = await gone.process.exit();
+        // Exit status 0 is a clean stop (a node stops by itself once removed from the cluster).
+        if (exit.code === 0) continue;
         const output = await gone.process.lastOutput().catch(() => "");
         throw new Error(
           `node ${gone.id} exited (code ${exit.code}, signal ${exit.signal}) while waiting for ` +

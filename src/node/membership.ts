@@ -107,14 +107,26 @@ export class Membership {
   /**
    * Removes `id` (NodeService.removeMember). This leader's own removal hands leadership over
    * first (docs/MEMBERSHIP.md §8) and then answers `not_leader` naming the new leader, which the
-   * API forwards the request to; with no voter to take over, the leader removes itself.
+   * API forwards the request to. When the hand-over fails it removes nothing
+   * (`leadership_transfer_failed`): a leader that removes itself and then loses leadership before
+   * the removal commits leaves a two-voter cluster with no electable voter (the other needs its
+   * vote, which its longer log refuses; it, a non-voter in its own latest configuration, never
+   * campaigns) — found by the simulator, docs/SIMULATION.md.
    */
   async remove(id: NodeId, options: RemoveMemberOptions = {}): Promise<MembershipView> {
     const { raw, config, moveLeadership, leader } = this.deps;
     if (id === config.nodeId && this.deps.loop.role === "Leader") {
       const target = await this.deps.submitter.inLoop(() => raw.bestTransferee());
-      // The new leader removes this node like any follower; the API forwards the request there.
-      if (target !== null && (await moveLeadership(target))) throw notLeaderError(leader());
+      if (target !== null) {
+        // The new leader removes this node like any follower; the API forwards the request there.
+        if (await moveLeadership(target)) throw notLeaderError(leader());
+        throw new CoordinatorError(
+          "leadership_transfer_failed",
+          `${id} leads and could not hand leadership to ${target} within ` +
+            `${config.leadershipTransferTimeoutMs} ms; nothing was removed — retry`,
+          { transferee: target },
+        );
+      }
     }
     const change: ConfChange = { type: "RemoveMember", id };
     return this.change(change, () => {

@@ -173,10 +173,11 @@ export interface NodeService {
   /**
    * DELETE /v1/cluster/members/:id: removes voter or learner `id`; its id is never reused. When
    * `id` leads, leadership is handed over first (this node then answers `not_leader` naming the
-   * new leader, which the API forwards to); when no voter can take over, the leader removes
-   * itself and steps down once the removal commits (docs/MEMBERSHIP.md §8).
+   * new leader, which the API forwards to); when the hand-over fails, nothing is removed
+   * (docs/MEMBERSHIP.md §8).
    * @throws CoordinatorError "no_live_quorum" (details: { liveVoters, votersAfter }, counts) unless
-   *   `force` | "unknown_member" | "no_voters_left", and the leader/change errors of
+   *   `force` | "leadership_transfer_failed" | "unknown_member" | "no_voters_left", and the
+   *   leader/change errors of
    *   {@link addMember}
    */
   removeMember(id: NodeId, options?: RemoveMemberOptions): Promise<MembershipView>;

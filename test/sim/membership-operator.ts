@@ -35,16 +35,16 @@ export interface MembershipConfig {
   /** Probability that a joining node is started before it is added (else after). */
   readonly startJoinerFirstProbability: number;
   /**
-   * Whether the leader of a two-voter configuration may be removed. False in drawn scenarios:
-   * when the hand-over fails and the leader proposes its own removal, then loses leadership
-   * before it commits, the remaining voter cannot be elected (the removed leader's longer log
-   * refuses it the vote, and the leader, a non-voter in its own latest configuration, never
-   * campaigns) — a liveness bug of the Raft core reported in docs/SIMULATION.md §4.
+   * Whether the leader of a two-voter configuration may be removed. False in drawn scenarios,
+   * which keeps the recorded seed corpus: the node used to remove itself when the hand-over
+   * failed, and could leave no electable voter; it now refuses (`leadership_transfer_failed`),
+   * which seed 62 replays (docs/SIMULATION.md §4).
    */
   readonly removeLeaderOfTwoVoters: boolean;
   /**
    * Whether a node answers a peer it keeps no link to (ClusterSetup.answerUnlinkedPeers): true
-   * in drawn seeds, false replays the production transport's stale-member bug.
+   * in drawn seeds, as the production transport does (it accepts any authenticated peer); false
+   * shows the stale-member deadlock of a transport that does not (seed 284).
    */
   readonly answerUnlinkedPeers: boolean;
   /** Mean pause before a refused step is tried again. */

@@ -52,10 +52,10 @@ describe("membership in the simulator", () => {
     expect(b.membership).toEqual(a.membership);
   }, 120_000);
 
-  it("reproduces a known liveness bug: an isolated leader of two voters removes itself and no one can be elected", async () => {
-    // Seed 62 on 3 nodes: voters {n2, n3}; the leader n2, isolated, cannot hand over and proposes
-    // its own removal, then loses leadership. n3 needs n2's vote, which n2's longer log refuses;
-    // n2, not a voter in its own latest configuration, never campaigns (docs/SIMULATION.md §4).
+  it("an isolated leader of two voters no longer removes itself: the cluster stays live", async () => {
+    // Seed 62 on 3 nodes: voters {n2, n3}; the leader n2, isolated, cannot hand over. It used to
+    // propose its own removal and lose leadership, leaving no electable voter; now it removes
+    // nothing (leadership_transfer_failed) and the healed cluster finishes (docs/SIMULATION.md §4).
     const drawn = drawScenario(createPrng(62).fork(), 3, 1_500);
     const result = await runSeed({
       seed: 62,
@@ -64,15 +64,16 @@ describe("membership in the simulator", () => {
       overrides: { membership: { ...drawn.membership, removeLeaderOfTwoVoters: true } },
     });
     expect(result.violation).toBeUndefined();
-    expect(result.livenessFailure).toMatch(/n2 Follower term=\d+ leader=none/);
-    expect(result.livenessFailure).toMatch(/n3 Follower term=\d+ leader=none/);
+    expect(result.livenessFailure).toBeUndefined();
   }, 120_000);
 
-  it("reproduces a known liveness bug: a stale member that does not know the new leader never answers it", async () => {
+  it("a transport that answers only configured peers leaves a stale member stuck (why ours answers any authenticated peer)", async () => {
     // Seed 284 on 3 nodes: n3 was a leader of term 2 for a moment and missed every entry after;
     // its configuration is the bootstrap one. The joiner n4 is promoted and leads term 4; n3
     // hears its heartbeats but keeps no link to n4 (its configuration does not name it), so its
-    // answers are dropped, as the production transport drops them, and it never catches up.
+    // answers are dropped, as a transport linking only to configured peers drops them, and it
+    // never catches up. The production transport accepts any authenticated peer and dials one
+    // that does not dial it (docs/MEMBERSHIP.md §9); drawn seeds model that.
     const drawn = drawScenario(createPrng(284).fork(), 3, 1_500);
     const result = await runSeed({
       seed: 284,
