@@ -4,7 +4,7 @@
 // restarts from disk, InstallSnapshot catch-up, proposal timeouts, group commit, graceful
 // hand-over, failpoints and stopping on a storage failure.
 import { afterEach, describe, expect, it } from "vitest";
-import { CoordinatorError } from "../../src/errors.js";
+import type { CoordinatorError } from "../../src/errors.js";
 import {
   getPlan,
   getWorker,
@@ -14,7 +14,7 @@ import {
   type RegisterWorkerOk,
 } from "../../src/state-machine/index.js";
 import type { CoordinatorNode } from "../../src/node/coordinator-node.js";
-import { TestCluster, waitFor } from "./harness.js";
+import { TestCluster, rejection, waitFor } from "./harness.js";
 
 let cluster: TestCluster | undefined;
 
@@ -41,15 +41,6 @@ async function registerWorker(node: CoordinatorNode, workerId: string, leaseTtlM
   const result = await node.propose({ type: "RegisterWorker", workerId, leaseTtlMs });
   expectOk(result);
   return (result as RegisterWorkerOk).leaseExpiresAtMs;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CoordinatorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CoordinatorError);
-  return error as CoordinatorError;
 }
 
 describe("replication", () => {

@@ -22,6 +22,18 @@ import { stateClock, stateHash } from "../../src/state-machine/index.js";
 import { asNodeId, type NodeId } from "../../src/util/ids.js";
 import { createPrng } from "../../src/util/prng.js";
 import { decodeMessage, encodeMessage } from "../../src/wire/raft-codec.js";
+import { CoordinatorError } from "../../src/errors.js";
+import { expect } from "vitest";
+
+/** The CoordinatorError `promise` rejects with (the test fails when it resolves or throws another). */
+export async function rejection(promise: Promise<unknown>): Promise<CoordinatorError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CoordinatorError);
+  return error as CoordinatorError;
+}
 
 /** Short timings: 10 ms ticks, elections after 200–400 ms, small snapshot spans. */
 export const TEST_TIMINGS: Partial<NodeTimings> = {

@@ -4,12 +4,11 @@
 // leave no live majority are refused; removing the leader hands leadership over first. The
 // transport is relinked after every change (docs/MEMBERSHIP.md).
 import { afterEach, describe, expect, it } from "vitest";
-import { CoordinatorError } from "../../src/errors.js";
 import { NodeConfigError } from "../../src/node/config.js";
 import type { CoordinatorNode } from "../../src/node/coordinator-node.js";
 import type { MembershipView } from "../../src/node/service.js";
 import { asNodeId, type NodeId } from "../../src/util/ids.js";
-import { TestCluster, waitFor } from "./harness.js";
+import { TestCluster, rejection, waitFor } from "./harness.js";
 
 let cluster: TestCluster | undefined;
 
@@ -35,15 +34,6 @@ async function createPlans(leader: CoordinatorNode, count: number, prefix = "pla
     });
     expect(result.status).toBe("ok");
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<CoordinatorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CoordinatorError);
-  return error as CoordinatorError;
 }
 
 function roles(view: MembershipView): string[] {

@@ -4,7 +4,7 @@
 // it, crossing dials settle on one connection, two nodes that know each other keep the one dialed
 // by the smaller id with nothing refused, a lost connection comes back, and setPeers decides the
 // fate of links made on the fly.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { TransportLimits } from "../../src/transport/transport.js";
 import { asNodeId } from "../../src/util/ids.js";
 import {
@@ -19,21 +19,15 @@ import {
   silentServer,
   startCluster,
   statsOf,
-  stopNode,
   tcpRelay,
   upCount,
   waitFor,
+  trackedPerTest,
   type TestNode,
 } from "./harness.js";
 
 const n = asNodeId;
-const running: TestNode[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(stopNode));
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const { running, cleanups } = trackedPerTest();
 
 /** Starts node `id` knowing `peers` (id → address) besides itself. */
 async function startNode(

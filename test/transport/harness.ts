@@ -4,6 +4,7 @@ import http from "node:http";
 import net, { type AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import WebSocket from "ws";
+import { afterEach } from "vitest";
 import type { Message } from "../../src/raft/messages.js";
 import { handshakeHeaders, newNonce } from "../../src/transport/peer-auth.js";
 import {
@@ -254,4 +255,21 @@ export async function silentServer() {
       await new Promise((resolve) => silent.server.close(resolve));
     },
   };
+}
+
+/**
+ * The nodes and cleanups of one test file, stopped and run after each test (registers the
+ * `afterEach`): push what a test starts, and it is gone before the next.
+ */
+export function trackedPerTest(): {
+  readonly running: TestNode[];
+  readonly cleanups: (() => Promise<void>)[];
+} {
+  const running: TestNode[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map(stopNode));
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+  return { running, cleanups };
 }

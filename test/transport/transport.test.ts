@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { WebSocketServer } from "ws";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Message } from "../../src/raft/messages.js";
 import {
   TransportConfigError,
@@ -35,17 +35,12 @@ import {
   stopNode,
   upCount,
   waitFor,
+  trackedPerTest,
   type TestNode,
 } from "./harness.js";
 
 const n = asNodeId;
-const running: TestNode[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-
-afterEach(async () => {
-  await Promise.all(running.splice(0).map(stopNode));
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-});
+const { running, cleanups } = trackedPerTest();
 
 async function cluster(...args: Parameters<typeof startCluster>): Promise<TestNode[]> {
   const nodes = await startCluster(...args);
