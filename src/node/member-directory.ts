@@ -49,18 +49,24 @@ export class MemberDirectory {
   /**
    * Adopts the configuration in force and answers the peers the transport should link to now
    * (id → `host:port`), or null when they did not change. Linked are: every voter and learner;
-   * while a change is in flight, also the removed members still linked (the leader replicates to
-   * a member until its removal commits, so that it learns of it, docs/MEMBERSHIP.md §8); and,
+   * the removed members still linked while their removal is in flight or the leader still tells
+   * them of it (`departed`: the leader replicates to a removed member until it learned its
+   * removal committed, docs/MEMBERSHIP.md §8); and,
    * while the configuration is empty (a joining node, or one whose first entries have not
    * arrived), the members named by the flags.
    */
-  adopt(configuration: ConfigurationStatus): ReadonlyMap<NodeId, string> | null {
+  adopt(
+    configuration: ConfigurationStatus,
+    departed: readonly NodeId[] = [],
+  ): ReadonlyMap<NodeId, string> | null {
     this.configuration = configuration;
     const { voters, learners, removed = [] } = configuration;
     const ids = new Set<NodeId>([...voters, ...learners]);
     if (ids.size === 0) for (const id of this.flagAddresses.keys()) ids.add(id);
-    if (configuration.changeInFlight) {
-      for (const id of this.linked.keys()) if (removed.includes(id)) ids.add(id);
+    for (const id of this.linked.keys()) {
+      if (removed.includes(id) && (configuration.changeInFlight || departed.includes(id))) {
+        ids.add(id);
+      }
     }
     const next = new Map<NodeId, string>();
     for (const id of [...ids].sort()) {

@@ -47,6 +47,8 @@ function byId(a: NodeId, b: NodeId): number {
 /** Membership views, changes and reactions of one node; see the module comment. */
 export class Membership {
   private seen: ConfigurationStatus | null = null;
+  /** The removed members the leader still tells of their removal, as of the last turn. */
+  private departed: readonly NodeId[] = [];
   private removedSelf = false;
 
   constructor(private readonly deps: MembershipDeps) {}
@@ -194,18 +196,22 @@ export class Membership {
 
   /**
    * After every turn of the loop: when the configuration in force changed (appended, committed,
-   * rolled back or installed with a snapshot), relinks the transport, reports it, and stops the
-   * node once its own removal is committed.
+   * rolled back or installed with a snapshot), or the removed members the leader still tells of
+   * their removal did, relinks the transport; on a configuration change it also reports it, and
+   * stops the node once its own removal is committed.
    */
   afterTurn(): void {
     const conf = this.deps.raw.configuration();
+    const departed = this.deps.raw.departedMembers();
     const seen = this.seen;
-    if (seen !== null && seen.index === conf.index && seen.changeInFlight === conf.changeInFlight) {
-      return;
-    }
-    this.seen = conf;
-    const peers = this.deps.directory.adopt(conf);
+    const changed =
+      seen === null || seen.index !== conf.index || seen.changeInFlight !== conf.changeInFlight;
+    if (!changed && this.departed.join(",") === departed.join(",")) return;
+    this.departed = departed;
+    const peers = this.deps.directory.adopt(conf, departed);
     if (peers !== null) this.deps.transport.setPeers(peers);
+    if (!changed) return;
+    this.seen = conf;
     this.deps.events.emit("membership", {
       voters: conf.voters,
       learners: conf.learners,

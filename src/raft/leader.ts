@@ -77,8 +77,8 @@ export function tickLeader(r: Raft): void {
 
 /**
  * Sends the broadcasts queued by proposals, reads, commits and ticks (one per Ready). Once the
- * configuration is committed, members it removed are sent nothing more, and a leader it removed
- * steps down.
+ * configuration is committed, members it removed are told and then sent nothing more, and a
+ * leader it removed steps down.
  */
 export function flushBroadcasts(r: Raft): void {
   if (r.role !== "Leader") return;
@@ -87,8 +87,27 @@ export function flushBroadcasts(r: Raft): void {
   r.appendPending = false;
   r.heartbeatPending = false;
   if (r.configs.latest().index > r.log.committed) return;
-  r.tracker.dropDeparted();
+  releaseDeparted(r);
   if (!r.tracker.isVoter(r.id)) stepDownRemoved(r);
+}
+
+/**
+ * The configuration that removed them is committed: each removed member that holds the entry
+ * removing it gets a last Heartbeat carrying that commit — so it learns its removal committed and
+ * can stop (docs/MEMBERSHIP.md §8) — and is forgotten; one that does not hold it yet keeps
+ * receiving the log until it does, or is forgotten once silent for an election timeout.
+ */
+function releaseDeparted(r: Raft): void {
+  const configIndex = r.configs.latest().index;
+  for (const pr of r.tracker.departed(r.id)) {
+    if (pr.matchIndex >= configIndex) {
+      const leaderCommit = Math.min(pr.matchIndex, r.log.committed);
+      r.send({ type: "Heartbeat", to: pr.id, leaderCommit, readRound: r.readOnly.currentRound() });
+    } else if (pr.ticksSinceContact < r.config.electionTimeoutTicks) {
+      continue;
+    }
+    r.tracker.forget(pr.id);
+  }
 }
 
 /**

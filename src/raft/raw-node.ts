@@ -163,6 +163,16 @@ export class RawNode {
   }
 
   /**
+   * Leader: removed members it still replicates to — until each has been told its removal
+   * committed, or has been silent for an election timeout (docs/MEMBERSHIP.md §8). Empty on
+   * other roles, and whenever no removal is under way.
+   */
+  departedMembers(): NodeId[] {
+    const r = this.raft;
+    return r.role === "Leader" ? r.tracker.departed(r.id).map((pr) => pr.id) : [];
+  }
+
+  /**
    * Leader: the voter to hand leadership to before this leader is removed: the one holding the
    * most of the log (ties: the lowest id); null when there is no other voter or not leader.
    */

@@ -59,8 +59,8 @@ export class ProgressTracker {
    * Leader: makes the progress map match the configuration after a change (thesis §4.1): a new
    * member is probed from `nextIndex`, a promoted learner counts as a voter from now on. A
    * removed member counts for nothing from now on but keeps its progress until the removal
-   * commits ({@link dropDeparted}), so that it receives the entry that removes it and knows to
-   * stop campaigning.
+   * commits and it has been told so ({@link departed}, {@link forget}), so that it receives the
+   * entry that removes it, knows to stop campaigning, and learns its removal committed.
    */
   syncProgress(nextIndex: LogIndex): void {
     for (const pr of this.progress.values()) {
@@ -78,12 +78,15 @@ export class ProgressTracker {
     for (const pr of sorted) this.progress.set(pr.id, pr);
   }
 
-  /** Leader: forgets removed members once their removal is committed (nothing more is sent). */
-  dropDeparted(): void {
-    if (this.progress.size <= this.voters.length + this.learners.length) return;
-    for (const id of [...this.progress.keys()]) {
-      if (!this.isMember(id)) this.progress.delete(id);
-    }
+  /** Leader: the progress kept for removed members (not `selfId`), in id order. */
+  departed(selfId: NodeId): Progress[] {
+    if (this.progress.size <= this.voters.length + this.learners.length) return [];
+    return [...this.progress.values()].filter((pr) => pr.id !== selfId && !this.isMember(pr.id));
+  }
+
+  /** Leader: forgets a removed member's progress (nothing more is sent to it). */
+  forget(id: NodeId): void {
+    this.progress.delete(id);
   }
 
   /** Fresh progress for every member: nothing known matched, probing from `nextIndex`. */

@@ -40,8 +40,9 @@ describe("membership in the simulator", () => {
     // A removed node stops by itself; its data directory, started once more, is refused.
     expect(lines.some((l) => / STOPPED after its removal/.test(l))).toBe(true);
     expect(lines.some((l) => / RETIRED: start-refused/.test(l))).toBe(true);
-    // A removed node that never learned its removal committed is switched off after healing.
-    expect(lines.some((l) => / RETIRED: switched-off/.test(l))).toBe(true);
+    // Every removed node learns its removal committed (the leader tells it with a last heartbeat,
+    // docs/MEMBERSHIP.md §8), so none is left for the operator to switch off in this seed.
+    expect(result.retired["switched-off"] ?? 0).toBe(0);
   }, 120_000);
 
   it("the same membership seed twice gives the same hash", async () => {

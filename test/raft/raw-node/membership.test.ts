@@ -139,6 +139,8 @@ describe("removing members", () => {
     c.stabilize();
     c.tickAll(2);
     expect(c.raw("3").configuration()).toMatchObject({ voters: ["1", "2"], removed: ["3"] });
+    // It was told its removal committed (a last Heartbeat carried the commit), then forgotten.
+    expect(c.raw("3").configuration().changeInFlight).toBe(false);
     expect(
       c
         .raw("1")
