@@ -109,8 +109,11 @@ async function measureFailover(context: NemesisContext, termBefore: number, tall
   tally.failoverMs.push(FAILOVER_WAIT_MS_MAX);
 }
 
+/** The last leader sampled, if it is still a node of the cluster (not replaced), else slot 0's. */
 function leaderId(context: NemesisContext): string {
-  return context.sampler.leader?.nodeId ?? context.cluster.nodeIds[0]!;
+  const leader = context.sampler.leader?.nodeId;
+  const ids = context.cluster.nodeIds;
+  return leader !== undefined && ids.includes(leader) ? leader : ids[0]!;
 }
 
 /** The node that holds the slot `planned` names (n<k>: slot k-1, ./nemesis-plan.ts). */
