@@ -60,6 +60,7 @@ function input(
     resourceLog: log.map((record, seq) => ({ ...record, seq })),
     heldByDeadWorkers: [],
     hashDisagreement: null,
+    membershipDisagreement: null,
     leaderViolations: [],
     linearizability: { verdict: { kind: "linearizable", steps: 1 }, key: null },
     unexpectedNodeExits: [],
@@ -118,16 +119,18 @@ describe("check", () => {
     expect(holey.violations.join()).toMatch(/starts at 11, expected 1/);
   });
 
-  it("reports held partitions of dead workers, differing hashes, two leaders a term, a node crash", () => {
+  it("reports held partitions of dead workers, differing hashes and members, two leaders a term, a node crash", () => {
     const result = check(
       input(clean, {
         heldByDeadWorkers: ["p1/0 (w9)"],
         hashDisagreement: "n1@5=a, n2@5=b",
+        membershipDisagreement: "n1: voters n1,n2,n3",
         leaderViolations: [{ term: 4, leaders: ["n1", "n2"] }],
         unexpectedNodeExits: ["n2 at 3.0 s"],
       }),
     );
-    expect(result.violations).toHaveLength(4);
+    expect(result.violations).toHaveLength(5);
+    expect(result.violations.join()).toMatch(/membership differs: n1: voters n1,n2,n3/);
   });
 
   it("reports a non-linearizable history, and an undecided one as not linearizable-true", () => {

@@ -35,6 +35,11 @@ export interface CheckInput {
   readonly heldByDeadWorkers: readonly string[];
   /** null when every node reported the same state hash at the same applied index. */
   readonly hashDisagreement: string | null;
+  /**
+   * null when every node reported the harness's nodes (replacements included, the replaced gone)
+   * as the voters, no learner and no change in flight.
+   */
+  readonly membershipDisagreement: string | null;
   readonly leaderViolations: readonly {
     readonly term: number;
     readonly leaders: readonly string[];
@@ -86,6 +91,8 @@ export function check(input: CheckInput): CheckResult {
     violations.push(`partition ${held} held by a dead worker`);
   if (input.hashDisagreement !== null)
     violations.push(`state hashes differ: ${input.hashDisagreement}`);
+  if (input.membershipDisagreement !== null)
+    violations.push(`membership differs: ${input.membershipDisagreement}`);
   for (const { term, leaders } of input.leaderViolations) {
     violations.push(`term ${term} had ${leaders.length} leaders: ${leaders.join(", ")}`);
   }

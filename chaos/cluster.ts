@@ -4,13 +4,13 @@
  * {@link ChildProcessNode}), with fresh data directories under the run's directory and their
  * logs next to them. Every peer link runs through a {@link PeerProxy} owned here: node i's
  * `--peers` names its own real address and, for every other node j, the proxy "i→j".
+ * {@link ChaosCluster.replaceNode} puts a new node, joined at run time, in a killed node's slot.
  *
  * Only processes started here are ever signalled, always by their PID; {@link ChaosCluster.destroy}
  * SIGCONTs and SIGKILLs every one still running (also on Ctrl-C and on the harness's failure).
  */
-import { randomBytes, randomInt } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { createServer, type AddressInfo, type Server } from "node:net";
+import { randomBytes } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ChildProcessNode, type ChildExit } from "../src/cli/child-process-node.js";
@@ -19,6 +19,7 @@ import type { NodeTimings } from "../src/node/config.js";
 import { FAILPOINTS_ENV, flagOf } from "../src/server/index.js";
 import type { Prng } from "../src/util/prng.js";
 import { BREAK_FENCING_ENV } from "./broken-switch.js";
+import { reserveNodePorts } from "./node-ports.js";
 import { RESOURCE_URL_ENV } from "./processor.js";
 import { LinkTable, PeerProxy } from "./proxy.js";
 
@@ -47,10 +48,15 @@ interface NodeSpec {
   readonly id: string;
   readonly port: number;
   readonly url: string;
-  /** Its `--peers`: itself directly, every other node through the proxy from it. */
+  /**
+   * Its `--peers`: the first voters, itself directly, every other one through the proxy from it
+   * (a joined node is not among them: it names only the others).
+   */
   readonly peers: string;
   readonly dataDir: string;
   readonly logFile: string;
+  /** A node joined at run time: `--join` URLs and its `--advertise` address (a shared proxy). */
+  readonly joined?: { readonly join: readonly string[]; readonly advertise: string };
 }
 
 interface NodeMember extends NodeSpec {
@@ -91,6 +97,10 @@ export class ChaosCluster {
   private readonly workers: WorkerMember[] = [];
   private readonly proxies: PeerProxy[] = [];
   private readonly secret = randomBytes(32).toString("base64url");
+  /** The nodes the cluster started with (every node's `--peers`), and their ports. */
+  private readonly firstVoters: { readonly id: string; readonly port: number }[] = [];
+  /** Ids are never reused: the next joined node is n<this>. */
+  private nextNodeNumber = 0;
 
   private constructor(private readonly options: ChaosClusterOptions) {}
 
@@ -108,7 +118,10 @@ export class ChaosCluster {
     return cluster;
   }
 
-  /** Node ids, in order. */
+  /**
+   * The current nodes' ids, slot by slot: a replacement takes the slot of the node it replaces
+   * (slot k starts as n<k+1>).
+   */
   get nodeIds(): readonly string[] {
     return this.nodes.map((node) => node.id);
   }
@@ -149,6 +162,49 @@ export class ChaosCluster {
     node.process = this.nodeProcess(node, failpoints);
     node.failpoints = failpoints;
     node.process.start();
+  }
+
+  /**
+   * Puts a NEW node in `oldId`'s slot, as an operator replaces a node whose disk died
+   * (docs/RUNBOOKS.md "replace a failed node"): SIGKILLs `oldId`, deletes its data directory,
+   * and starts the next unused id with an empty one, joining (`--join`) at the other running
+   * nodes. It listens on the old node's HTTP port, so every endpoint list of the run (the
+   * harness's clients, the workers' `--endpoints`) reaches it; peers reach it through one proxy
+   * shared by every dialer, the address it advertises; it reaches each first voter through a
+   * proxy of its own. Adding it to the membership and removing `oldId` is the caller's business
+   * (./replace-node.ts); from now on `oldId` is no node of this cluster.
+   * @returns the new node's id and the `host:port` to add it at
+   * @throws Error when `oldId` is no node of this cluster
+   */
+  async replaceNode(oldId: string): Promise<{ id: string; address: string }> {
+    const old = this.node(oldId);
+    await this.killNode(oldId);
+    await rm(old.dataDir, { recursive: true, force: true });
+    const id = `n${this.nextNodeNumber}`;
+    this.nextNodeNumber += 1;
+    const inbound = await this.startProxy(null, id, old.port);
+    const peers: string[] = [];
+    for (const voter of this.firstVoters) {
+      const proxy = await this.startProxy(id, voter.id, voter.port);
+      peers.push(`${voter.id}=127.0.0.1:${proxy.port}`);
+    }
+    const dataDir = path.join(this.options.dir, id);
+    await mkdir(dataDir, { recursive: true });
+    const join = this.nodes.filter((n) => n.id !== oldId && n.process.running).map((n) => n.url);
+    const address = `127.0.0.1:${inbound.port}`;
+    const spec: NodeSpec = {
+      ...{ id, port: old.port, url: old.url, peers: peers.join(","), dataDir },
+      ...{ logFile: `${dataDir}.log`, joined: { join, advertise: address } },
+    };
+    const member: NodeMember = {
+      ...spec,
+      process: this.nodeProcess(spec, null),
+      paused: false,
+      failpoints: null,
+    };
+    this.nodes[this.nodes.indexOf(old)] = member;
+    member.process.start();
+    return { id, address };
   }
 
   /** Whether node `id`'s current process was started with failpoints armed. */
@@ -253,18 +309,13 @@ export class ChaosCluster {
     const { nodes: count, dir } = this.options;
     const { ports, release } = await reserveNodePorts(count);
     const ids = ports.map((_port, i) => `n${i + 1}`);
+    this.firstVoters.push(...ids.map((id, i) => ({ id, port: ports[i]! })));
+    this.nextNodeNumber = count + 1;
     const proxyPorts = new Map<string, number>();
     for (const [i, from] of ids.entries()) {
       for (const [j, to] of ids.entries()) {
         if (i === j) continue;
-        const proxy = await PeerProxy.start(
-          from,
-          to,
-          ports[j]!,
-          this.links,
-          this.options.prng.fork(),
-        );
-        this.proxies.push(proxy);
+        const proxy = await this.startProxy(from, to, ports[j]!);
         proxyPorts.set(`${from}>${to}`, proxy.port);
       }
     }
@@ -292,6 +343,13 @@ export class ChaosCluster {
     }
   }
 
+  /** A proxy for the link `from`→`to` (`from` null: shared by every dialer), closed by destroy. */
+  private async startProxy(from: string | null, to: string, port: number): Promise<PeerProxy> {
+    const proxy = await PeerProxy.start(from, to, port, this.links, this.options.prng.fork());
+    this.proxies.push(proxy);
+    return proxy;
+  }
+
   /** A process for node `node`; with failpoints armed, its crash is expected, not reported. */
   private nodeProcess(node: NodeSpec, failpoints: string | null): ChildProcessNode {
     const { execPath, args } = cliInvocation();
@@ -310,6 +368,9 @@ export class ChaosCluster {
         "node",
         ...["--id", node.id, "--listen", `127.0.0.1:${node.port}`, "--peers", node.peers],
         ...["--data-dir", node.dataDir, "--log-level", "info", ...timingFlags],
+        ...(node.joined === undefined
+          ? []
+          : ["--join", node.joined.join.join(","), "--advertise", node.joined.advertise]),
       ],
       env,
       logs: { kind: "file", logFile: node.logFile },
@@ -383,40 +444,4 @@ export class ChaosCluster {
     if (worker === undefined) throw new Error(`no worker slot ${slot}`);
     return worker;
   }
-}
-
-/**
- * Node ports, drawn below the kernel's ephemeral range (32768+ on Linux) so that neither the
- * proxies (ephemeral ports) nor any outgoing connection can take a port while its node is down
- * between a kill and a restart. They stay reserved (listened on) until `release()`.
- */
-const NODE_PORT_MIN = 20_000;
-const NODE_PORT_SPAN = 12_000;
-const PORT_TRIES_MAX = 200;
-
-async function reserveNodePorts(
-  count: number,
-): Promise<{ ports: number[]; release: () => Promise<void> }> {
-  const servers: Server[] = [];
-  const release = () =>
-    Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))).then(
-      () => undefined,
-    );
-  for (let tries = 0; servers.length < count && tries < PORT_TRIES_MAX; tries += 1) {
-    const port = NODE_PORT_MIN + randomInt(NODE_PORT_SPAN);
-    const server = createServer();
-    const taken = await new Promise<boolean>((resolve) => {
-      server.once("error", () => resolve(false));
-      server.listen(port, "127.0.0.1", () => resolve(true));
-    });
-    if (taken) servers.push(server);
-  }
-  if (servers.length < count) {
-    await release();
-    throw new Error(
-      `could not reserve ${count} ports in ${NODE_PORT_MIN}..${NODE_PORT_MIN + NODE_PORT_SPAN}`,
-    );
-  }
-  const ports = servers.map((server) => (server.address() as AddressInfo).port);
-  return { ports, release };
 }

@@ -1,8 +1,15 @@
 // Proves the nemesis schedule is a function of the seed and the run's shape: the same seed gives
 // the same faults, another seed others; every fault ends before the run does; pauses of a worker
-// outlast its lease; a netsplit never names a node outside the cluster.
+// outlast its lease; a netsplit never names a node outside the cluster; node replacements stay
+// within their bound per run, even when they are the only fault drawn.
 import { describe, expect, it } from "vitest";
-import { describeEvent, planNemeses, type NemesisShape } from "./nemesis-plan.js";
+import {
+  describeEvent,
+  FAULT_WEIGHTS,
+  planNemeses,
+  REPLACEMENTS_MAX,
+  type NemesisShape,
+} from "./nemesis-plan.js";
 
 const shape: NemesisShape = {
   seed: 42,
@@ -28,7 +35,16 @@ describe("planNemeses", () => {
     }
     expect(end).toBeLessThanOrEqual(shape.durationMs);
     const kinds = new Set(events.map((e) => e.fault.kind));
-    expect(kinds.size).toBe(13);
+    expect(kinds.size).toBe(FAULT_WEIGHTS.length);
+  });
+
+  it("replaces at most REPLACEMENTS_MAX nodes a run, and then draws nothing more of that kind", () => {
+    const all = planNemeses(shape).filter((e) => e.fault.kind === "replace-node");
+    expect(all).toHaveLength(REPLACEMENTS_MAX);
+    const only = planNemeses({ ...shape, kinds: ["replace-node"] });
+    expect(only).toHaveLength(REPLACEMENTS_MAX);
+    const short = planNemeses({ ...shape, durationMs: 30_000, kinds: ["replace-node"] });
+    expect(short.map((e) => e.fault.kind)).toEqual(["replace-node"]);
   });
 
   it("pauses workers past their lease and names only real nodes and workers", () => {

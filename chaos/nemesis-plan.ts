@@ -2,7 +2,9 @@
  * The nemesis schedule of a chaos run, drawn from its seed alone: the same seed,
  * duration and cluster shape give the same list of faults, each with its time, duration and
  * targets, printed at the start of the run so a failure can be replayed. Targets that depend on
- * the moment ("the leader", "follower #k") are resolved when the fault is struck.
+ * the moment ("the leader", "follower #k") are resolved when the fault is struck. Node ids in a
+ * fault name SLOTS: n<k> is whichever node holds slot k-1 when the fault strikes (a replaced
+ * node's successor takes its slot, ./cluster.ts).
  */
 import { FAILPOINTS, type Failpoint } from "../src/node/failpoints.js";
 import { createPrng, type Prng } from "../src/util/prng.js";
@@ -49,7 +51,12 @@ export type Fault =
        * failpoints, to fall behind the leader's log tail and be sent a snapshot; else 0.
        */
       readonly downMs: number;
-    };
+    }
+  /**
+   * SIGKILL a node, wipe its data directory and replace it through the membership API with a new
+   * node under a new id (./replace-node.ts).
+   */
+  | { readonly kind: "replace-node"; readonly onLeader: boolean; readonly follower: number };
 
 /** One scheduled fault. */
 export interface NemesisEvent {
@@ -78,6 +85,8 @@ const LEAD_IN_MS = 3_000;
 const LEAD_OUT_MS = 3_000;
 /** Every schedule is bounded: at most one fault per this many ms of run. */
 const EVENTS_PER_MS_MAX = 1 / 1_000;
+/** Replacements per run at most, so that node ids stay few (ids are never reused). */
+export const REPLACEMENTS_MAX = 2;
 
 /** The kinds of fault. */
 export type FaultKind = Fault["kind"];
@@ -97,6 +106,7 @@ export const FAULT_WEIGHTS: readonly (readonly [FaultKind, number])[] = [
   ["pause-worker", 3],
   ["kill-all-nodes", 1],
   ["failpoint", 2],
+  ["replace-node", 2],
 ];
 
 /** The schedule for `shape` (pure: same shape, same schedule). */
@@ -108,11 +118,16 @@ export function planNemeses(shape: NemesisShape): NemesisEvent[] {
   const events: NemesisEvent[] = [];
   const eventsMax = Math.floor(shape.durationMs * EVENTS_PER_MS_MAX);
   let atMs = LEAD_IN_MS;
+  let replacements = 0;
   while (events.length < eventsMax) {
-    const fault = drawFault(prng, ids, shape, weights);
+    const allowed =
+      replacements < REPLACEMENTS_MAX ? weights : weights.filter(([k]) => k !== "replace-node");
+    if (allowed.length === 0) break;
+    const fault = drawFault(prng, ids, shape, allowed);
     const durationMs = drawDuration(prng, fault, shape.workerLeaseTtlMs);
     if (atMs + durationMs > shape.durationMs - LEAD_OUT_MS) break;
     events.push({ index: events.length, atMs, durationMs, fault });
+    if (fault.kind === "replace-node") replacements += 1;
     atMs += durationMs + between(prng, 1_000, 3_000);
   }
   return events;
@@ -162,6 +177,9 @@ function drawFault(
         downMs: needsSnapshot ? SNAPSHOT_DOWN_MS : 0,
       };
     }
+    case "replace-node":
+      // Mostly a follower, the leader one time in four.
+      return { kind, onLeader: prng.nextInt(4) === 0, follower };
   }
 }
 
@@ -192,6 +210,9 @@ function drawDuration(prng: Prng, fault: Fault, workerLeaseTtlMs: number): numbe
     case "failpoint":
       // A restarted node takes 1–4 s to start (tsx), then arms after armAfterMs.
       return (fault.kind === "failpoint" ? fault.downMs : 0) + between(prng, 6_000, 9_000);
+    case "replace-node":
+      // The new node starts (1–4 s, tsx), catches up, is promoted; the old one is removed.
+      return between(prng, 15_000, 20_000);
     default:
       return between(prng, 2_000, 6_000);
   }
@@ -272,6 +293,8 @@ export function describeEvent(event: NemesisEvent): string {
       return `${at} ${fault.kind} slot ${fault.slot + 1} (or the next one mid-partition)`;
     case "failpoint":
       return `${at} failpoint ${fault.failpoint}@${fault.armAfterMs}ms on ${fault.onLeader ? "leader" : `follower #${fault.follower}`} after ${fault.downMs} ms down`;
+    case "replace-node":
+      return `${at} replace-node ${fault.onLeader ? "leader" : `follower #${fault.follower}`} with a new id`;
     default:
       return `${at} ${fault.kind}`;
   }

@@ -3,9 +3,12 @@
  * at a time: resolve the targets (who leads now), inject, wait the fault's duration, heal it.
  * For faults that take the leader away it measures the failover: the time until any node
  * reports leading a higher term. Every wait is bounded and stops early on the run's abort.
+ * Node ids in a planned fault name slots (./nemesis-plan.ts): they are struck on the node that
+ * holds the slot now, a replacement included.
  */
 import type { ChaosCluster } from "./cluster.js";
 import { describeEvent, type Link, type NemesisEvent } from "./nemesis-plan.js";
+import { replaceNode } from "./replace-node.js";
 import type { StatusSampler } from "./status-sampler.js";
 
 /** A failover not seen within this long is recorded as this long. */
@@ -36,6 +39,8 @@ export interface NemesisTally {
   netsplits: number;
   pauses: number;
   failpointsFired: number;
+  /** Nodes replaced by new ones (replace-node). */
+  replacements: number;
   readonly failoverMs: number[];
   /** One line per fault as struck (targets resolved). */
   readonly struck: string[];
@@ -52,6 +57,7 @@ export async function runNemeses(
     netsplits: 0,
     pauses: 0,
     failpointsFired: 0,
+    replacements: 0,
     failoverMs: [],
     struck: [],
   };
@@ -80,6 +86,7 @@ export async function runNemeses(
 function takesLeaderAway(event: NemesisEvent, leader: string): boolean {
   const { kind } = event.fault;
   if (event.fault.kind === "split-minority") return event.fault.minority.includes(leader);
+  if (event.fault.kind === "replace-node") return event.fault.onLeader;
   return (
     kind === "kill-leader" ||
     kind === "pause-leader" ||
@@ -102,8 +109,16 @@ async function measureFailover(context: NemesisContext, termBefore: number, tall
   tally.failoverMs.push(FAILOVER_WAIT_MS_MAX);
 }
 
+/** The last leader sampled, if it is still a node of the cluster (not replaced), else slot 0's. */
 function leaderId(context: NemesisContext): string {
-  return context.sampler.leader?.nodeId ?? context.cluster.nodeIds[0]!;
+  const leader = context.sampler.leader?.nodeId;
+  const ids = context.cluster.nodeIds;
+  return leader !== undefined && ids.includes(leader) ? leader : ids[0]!;
+}
+
+/** The node that holds the slot `planned` names (n<k>: slot k-1, ./nemesis-plan.ts). */
+function inSlot(context: NemesisContext, planned: string): string {
+  return context.cluster.nodeIds[Number(planned.slice(1)) - 1] ?? planned;
 }
 
 function followerId(context: NemesisContext, k: number): string {
@@ -168,6 +183,13 @@ async function strike(event: NemesisEvent, context: NemesisContext, tally: Nemes
       cluster.restartNode(id, `${fault.failpoint}@${fault.armAfterMs}`);
       return id;
     }
+    case "replace-node": {
+      const id = fault.onLeader ? leaderId(context) : followerId(context, fault.follower);
+      if (fault.onLeader) tally.leaderKills += 1;
+      const newId = await replaceNode(context, id);
+      tally.replacements += 1;
+      return `${id} replaced by ${newId}`;
+    }
     default: {
       tally.netsplits += 1;
       const cut = netsplitLinks(event, context);
@@ -181,6 +203,8 @@ async function strike(event: NemesisEvent, context: NemesisContext, tally: Nemes
 function netsplitLinks(event: NemesisEvent, context: NemesisContext): Link[] {
   const ids = context.cluster.nodeIds;
   const fault = event.fault;
+  const slotted = (links: readonly Link[]): Link[] =>
+    links.map((link) => ({ from: inSlot(context, link.from), to: inSlot(context, link.to) }));
   const both = (a: string, b: string): Link[] => [
     { from: a, to: b },
     { from: b, to: a },
@@ -190,19 +214,21 @@ function netsplitLinks(event: NemesisEvent, context: NemesisContext): Link[] {
       const leader = leaderId(context);
       return ids.filter((id) => id !== leader).flatMap((id) => both(leader, id));
     }
-    case "split-minority":
-      return fault.minority.flatMap((a) =>
-        ids.filter((b) => !fault.minority.includes(b)).flatMap((b) => both(a, b)),
+    case "split-minority": {
+      const minority = fault.minority.map((id) => inSlot(context, id));
+      return minority.flatMap((a) =>
+        ids.filter((b) => !minority.includes(b)).flatMap((b) => both(a, b)),
       );
+    }
     case "one-way-cut": {
-      if (!fault.leaderOutbound) return [...fault.links];
+      if (!fault.leaderOutbound) return slotted(fault.links);
       const leader = leaderId(context);
       return ids.filter((id) => id !== leader).map((to) => ({ from: leader, to }));
     }
     case "ring":
-      return [...fault.cut];
+      return slotted(fault.cut);
     case "flaky-links":
-      return [...fault.lossy, ...fault.delayed];
+      return slotted([...fault.lossy, ...fault.delayed]);
     default:
       return [];
   }
@@ -212,14 +238,15 @@ function applyLinks(event: NemesisEvent, context: NemesisContext, links: readonl
   const { cluster } = context;
   const fault = event.fault;
   if (fault.kind === "flaky-links") {
-    for (const link of fault.lossy) {
-      cluster.links.set(link.from, link.to, {
-        kind: "lossy",
-        dropProbability: fault.dropProbability,
-      });
-    }
-    for (const link of fault.delayed) {
-      cluster.links.set(link.from, link.to, { kind: "delay", delayMs: fault.delayMs });
+    // `links` are the lossy ones, then the delayed ones (netsplitLinks).
+    for (const [i, link] of links.entries()) {
+      cluster.links.set(
+        link.from,
+        link.to,
+        i < fault.lossy.length
+          ? { kind: "lossy", dropProbability: fault.dropProbability }
+          : { kind: "delay", delayMs: fault.delayMs },
+      );
     }
     return;
   }

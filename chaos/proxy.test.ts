@@ -1,8 +1,9 @@
 // Proves the per-link proxy: WebSocket messages pass both ways while the links are up; a
 // one-way cut drops exactly that direction's messages while the other still flows on the same
 // connection; healing lets new messages through; a lossy link with drop probability 1 loses
-// data messages but keeps the connection (pings pass); a delayed link holds messages back; and
-// the frame splitter reassembles frames cut at every byte.
+// data messages but keeps the connection (pings pass); a delayed link holds messages back; a
+// proxy shared by every dialer cuts only the links of the dialer its handshake names; and the
+// frame splitter reassembles frames cut at every byte.
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { createPrng } from "../src/util/prng.js";
@@ -14,15 +15,26 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A ws server (node "b") and a client (node "a") connected through the proxy a→b. */
-async function pair() {
+/**
+ * A ws server (node "b") and a client (node "a") connected through the proxy a→b — or, with
+ * `shared`, through a proxy for every dialer to b, the client naming itself `a` in the handshake.
+ */
+async function pair(shared?: { links: LinkTable; from: string }) {
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
   await new Promise((resolve) => server.once("listening", resolve));
   const port = (server.address() as { port: number }).port;
-  const links = new LinkTable();
-  const proxy = await PeerProxy.start("a", "b", port, links, createPrng(1));
+  const links = shared?.links ?? new LinkTable();
+  const proxy = await PeerProxy.start(
+    shared === undefined ? "a" : null,
+    "b",
+    port,
+    links,
+    createPrng(1),
+  );
   const accepted = new Promise<WebSocket>((resolve) => server.once("connection", resolve));
-  const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/v1/raft/peer`);
+  const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/v1/raft/peer`, {
+    headers: { "x-elk-peer-from": shared?.from ?? "a" },
+  });
   await new Promise((resolve) => client.once("open", resolve));
   const peer = await accepted;
   const atB: string[] = [];
@@ -83,6 +95,21 @@ describe("PeerProxy", () => {
     await until(() => atB.length === 2);
     expect(performance.now() - sentAt).toBeGreaterThanOrEqual(140);
     expect(atB).toEqual(["x", "y"]);
+  });
+  it("shared by every dialer, cuts only the links of the dialer the handshake names", async () => {
+    const links = new LinkTable();
+    const a = await pair({ links, from: "a" });
+    const c = await pair({ links, from: "c" });
+    links.set("a", "b", { kind: "cut" });
+    links.set("b", "c", { kind: "cut" });
+    a.client.send("a-lost");
+    a.peer.send("b-to-a");
+    c.client.send("c-kept");
+    c.peer.send("b-to-c-lost");
+    await until(() => a.atA.includes("b-to-a") && c.atB.includes("c-kept"));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.atB).toEqual([]);
+    expect(c.atA).toEqual([]);
   });
 });
 

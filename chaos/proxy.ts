@@ -14,6 +14,12 @@
  *
  * A one-way cut is therefore real at the message level: A's AppendEntries never reach B while
  * B's messages still reach A.
+ *
+ * A node that joined during the run (a replacement, chaos/replace-node.ts) has ONE address in the
+ * replicated configuration, dialled by every member alike, so its inbound proxy is shared: it
+ * learns which link a connection is from the dialer's `x-elk-peer-from` handshake header
+ * (src/transport/peer-auth.ts) and holds the request back until that header is complete. Plain
+ * HTTP through it (a forwarded API call) names no dialer and always passes.
  */
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { Prng } from "../src/util/prng.js";
@@ -33,6 +39,17 @@ const HELD_BYTES_MAX = 4 * 1024 * 1024;
 const CUT_RECHECK_MS = 50;
 /** The request line that marks a peer-link upgrade (src/transport PEER_PATH). */
 const PEER_UPGRADE = /^GET \/v1\/raft\/peer[ ?]/;
+/** The dialer's id in a peer-link upgrade (PEER_AUTH_HEADERS.from). */
+const PEER_FROM_HEADER = /\r\nx-elk-peer-from:[ \t]*([^\r\n]+)/i;
+/** A connection through a shared proxy whose dialer is not known (yet, or ever: plain HTTP). */
+const UNKNOWN_DIALER = "?";
+
+/** What both directions of one proxied connection learn from its request header. */
+interface ConnectionFacts {
+  upgrade: boolean | null;
+  /** The dialing node; null until a shared proxy has read it. */
+  from: string | null;
+}
 
 /** The modes of every directed link, by `from>to`. */
 export class LinkTable {
@@ -62,7 +79,7 @@ export class PeerProxy {
   private listeningPort = 0;
 
   private constructor(
-    private readonly from: string,
+    private readonly from: string | null,
     private readonly to: string,
     private readonly targetPort: number,
     private readonly links: LinkTable,
@@ -73,10 +90,12 @@ export class PeerProxy {
 
   /**
    * Listens on 127.0.0.1 (a free port) and forwards to `targetPort` on 127.0.0.1.
+   * @param from the dialing node, or null for a proxy shared by every dialer (it reads the
+   *   dialer from each connection's handshake)
    * @param prng decides which messages a lossy link drops
    */
   static async start(
-    from: string,
+    from: string | null,
     to: string,
     targetPort: number,
     links: LinkTable,
@@ -118,10 +137,12 @@ export class PeerProxy {
         upstream.destroy();
       });
     }
-    const kind = { upgrade: null as boolean | null };
-    const { from, to, links, prng } = this;
-    const ahead = new Pipe(client, upstream, () => links.mode(from, to), prng, kind, true);
-    const back = new Pipe(upstream, client, () => links.mode(to, from), prng, kind, false);
+    const facts: ConnectionFacts = { upgrade: null, from: this.from };
+    const { to, links, prng } = this;
+    const learns = this.from === null;
+    const dialer = () => facts.from ?? UNKNOWN_DIALER;
+    const ahead = new Pipe(client, upstream, () => links.mode(dialer(), to), prng, facts, learns);
+    const back = new Pipe(upstream, client, () => links.mode(to, dialer()), prng, facts, null);
     client.on("data", (chunk: Buffer) => ahead.receive(chunk));
     upstream.on("data", (chunk: Buffer) => back.receive(chunk));
     client.on("end", () => upstream.end());
@@ -149,25 +170,37 @@ class Pipe {
     private readonly sink: Socket,
     private readonly mode: () => LinkMode,
     private readonly prng: Prng,
-    private readonly kind: { upgrade: boolean | null },
-    private readonly isRequest: boolean,
+    private readonly facts: ConnectionFacts,
+    /**
+     * null: the answer direction; false: the request direction; true: the request direction of
+     * a shared proxy, which holds the header back until it names the dialer.
+     */
+    private readonly request: boolean | null,
   ) {}
 
   /** Takes a chunk from the source: header bytes, then frames (upgraded) or plain bytes. */
   receive(chunk: Buffer): void {
     if (this.headerDone) return this.afterHeader(chunk);
     this.header += chunk.toString("latin1");
-    if (this.isRequest && this.kind.upgrade === null && this.header.includes("\r\n")) {
-      this.kind.upgrade = PEER_UPGRADE.test(this.header);
+    if (this.request !== null && this.facts.upgrade === null && this.header.includes("\r\n")) {
+      this.facts.upgrade = PEER_UPGRADE.test(this.header);
     }
     const end = this.header.indexOf("\r\n\r\n");
-    if (end < 0) return this.enqueue(chunk);
+    if (end < 0) return this.request === true ? undefined : this.enqueue(chunk);
     this.headerDone = true;
     const headerBytes = Buffer.byteLength(this.header.slice(0, end + 4), "latin1");
+    if (this.request === true) {
+      this.facts.from = PEER_FROM_HEADER.exec(this.header.slice(0, end))?.[1]?.trim() ?? null;
+      const whole = Buffer.from(this.header, "latin1");
+      this.enqueue(whole.subarray(0, headerBytes));
+      if (this.facts.upgrade === true) this.frames = new FrameSplitter();
+      if (headerBytes < whole.length) this.afterHeader(whole.subarray(headerBytes));
+      return;
+    }
     const already = Buffer.byteLength(this.header, "latin1") - chunk.length;
     const split = headerBytes - already;
     this.enqueue(chunk.subarray(0, split));
-    if (this.kind.upgrade === true) this.frames = new FrameSplitter();
+    if (this.facts.upgrade === true) this.frames = new FrameSplitter();
     if (split < chunk.length) this.afterHeader(chunk.subarray(split));
   }
 

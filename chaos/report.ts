@@ -15,6 +15,8 @@ export interface ChaosVerdict {
   readonly leaderKills: number;
   readonly netsplits: number;
   readonly pauses: number;
+  /** Nodes killed, wiped and replaced by a new node under a new id (replace-node). */
+  readonly nodeReplacements: number;
   readonly partitions: number;
   readonly acceptedWrites: number;
   readonly rejectedStaleWrites: number;
@@ -55,6 +57,7 @@ export function verdictOf(
     leaderKills: tally.leaderKills,
     netsplits: tally.netsplits,
     pauses: tally.pauses,
+    nodeReplacements: tally.replacements,
     partitions: result.partitions,
     acceptedWrites: result.acceptedWrites,
     rejectedStaleWrites: result.rejectedStaleWrites,
@@ -80,7 +83,7 @@ export function reportLines(
   const lines = [
     `chaos run, seed ${verdict.seed}: ${verdict.seconds} s, ${verdict.nemesisEvents} faults ` +
       `(${verdict.leaderKills} leader kills, ${verdict.netsplits} netsplits, ${verdict.pauses} pauses, ` +
-      `${facts.failpointsFired} failpoint crashes)`,
+      `${facts.failpointsFired} failpoint crashes, ${verdict.nodeReplacements} nodes replaced)`,
     `  plans: ${facts.plansAcknowledged} acknowledged, ${facts.plansUnacknowledged} never acknowledged; ` +
       `${verdict.partitions} partitions`,
     `  fencing store: ${verdict.acceptedWrites} writes accepted, ${verdict.rejectedStaleWrites} stale ` +

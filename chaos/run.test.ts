@@ -1,5 +1,6 @@
 // Proves the chaos suite end to end with real node and worker processes (README "Chaos"): a
-// 60 s run with a fixed seed passes every property; a 30 s run with a random seed (printed, to
+// 60 s run with a fixed seed passes every property, its schedule replacing the leader with a new
+// node under a new id (replace-node) between other faults; a 30 s run with a random seed (printed, to
 // replay with `npm run chaos -- --seed S`) passes too; and the deliberately broken build
 // (ELK_CHAOS_BREAK_FENCING: the store's fence off, the processor deaf to lease loss) is caught:
 // a worker paused past its lease has its late writes accepted, and the checker says so.
@@ -52,6 +53,7 @@ describe.sequential("chaos runs with real processes", () => {
       linearizable: true,
     });
     expect(outcome.verdict.nemesisEvents).toBeGreaterThan(5);
+    expect(outcome.verdict.nodeReplacements).toBe(1);
     expect(outcome.verdict.acceptedWrites).toBeGreaterThan(0);
     expect(outcome.lines.at(-1)).toBe(JSON.stringify(outcome.verdict));
   });

@@ -12,6 +12,7 @@ import { createPrng } from "../src/util/prng.js";
 import { createClient, type CoordinatorClient } from "../src/worker/client.js";
 import { check, type CheckInput, type FinalPartition } from "./checker.js";
 import { CHAOS_WORKER_LEASE_TTL_MS, ChaosCluster } from "./cluster.js";
+import { hashDisagreement, membershipDisagreement } from "./convergence.js";
 import { History } from "./history.js";
 import { checkByKey } from "../test/support/linearizability.js";
 import { runNemeses, sleep, type NemesisTally } from "./nemesis.js";
@@ -58,8 +59,6 @@ const LEADER_WAIT_MS = 30_000;
 const STARTUP_LEADER_WAIT_MS = 90_000;
 /** After healing, the acknowledged plans get this long to complete. */
 const COMPLETION_WAIT_MS = 120_000;
-/** The nodes get this long to agree on one state hash at one applied index. */
-const HASH_WAIT_MS = 30_000;
 const POLL_MS = 250;
 /** The linearizability search budget per partition. */
 const LINEARIZABILITY_STEPS_MAX = 2_000_000;
@@ -250,6 +249,7 @@ async function gather(
     resourceLog: parts.store.log,
     heldByDeadWorkers,
     hashDisagreement: await hashDisagreement(parts, signal),
+    membershipDisagreement: await membershipDisagreement(parts, signal),
     leaderViolations: parts.sampler.violations(),
     linearizability,
     unexpectedNodeExits: cluster.unexpectedExits.filter((e) => e.id.startsWith("n")).map(exitText),
@@ -277,38 +277,6 @@ async function allPartitions(
     cursor = answer.nextCursor;
   }
   throw new Error("more than 10,000 pages of partitions");
-}
-
-/** Polls until every node shows the same state hash at the same applied index. */
-async function hashDisagreement(parts: Parts, signal: AbortSignal): Promise<string | null> {
-  const deadline = parts.nowMs() + HASH_WAIT_MS;
-  let last = "no node answered";
-  while (parts.nowMs() < deadline && !signal.aborted) {
-    const statuses = await Promise.all(
-      parts.cluster.nodeIds.map((id) =>
-        parts.client
-          .raftStatus({ hash: true }, { endpoint: parts.cluster.urlOf(id), retryDeadlineMs: 0 })
-          .catch(() => null),
-      ),
-    );
-    const seen = statuses.map((s, i) =>
-      s === null
-        ? `${parts.cluster.nodeIds[i]}: no answer`
-        : `${s.nodeId}@${s.lastApplied}=${s.stateHash ?? "?"}`,
-    );
-    last = seen.join(", ");
-    const answered = statuses.filter((s) => s !== null);
-    const same = (key: (s: (typeof answered)[number]) => unknown) =>
-      new Set(answered.map(key)).size === 1;
-    if (
-      answered.length === statuses.length &&
-      same((s) => s.lastApplied) &&
-      same((s) => s.stateHash)
-    )
-      return null;
-    await sleep(POLL_MS, signal);
-  }
-  return last;
 }
 
 /** Waits until some node has reported leading since `sinceMs` (run time), at most `waitMs`. */
