@@ -83,6 +83,20 @@ const CLUSTER: DashboardSpec = {
       targets: [{ expr: "elk_coordinator_is_leader", legend: "{{node_id}}" }],
     },
     {
+      title: "Members by role",
+      description:
+        "Voters and learners of the configuration in force, as each node sees it; a change in " +
+        "flight is 1 until its entry commits (docs/MEMBERSHIP.md).",
+      type: "timeseries",
+      targets: [
+        { expr: "elk_coordinator_raft_members", legend: "{{role}} ({{node_id}})" },
+        {
+          expr: "elk_coordinator_raft_config_change_in_flight",
+          legend: "change in flight ({{node_id}})",
+        },
+      ],
+    },
+    {
       title: "Commit and applied index",
       description: "Each node's commit index and applied index.",
       type: "timeseries",
