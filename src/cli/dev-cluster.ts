@@ -13,7 +13,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CoordinatorError } from "../errors.js";
@@ -21,6 +20,7 @@ import type { LogLevel, NodeTimings } from "../server/index.js";
 import { flagOf } from "../server/index.js";
 import { createClient, type CoordinatorClient } from "../worker/client.js";
 import { ChildProcessNode, type ChildExit } from "./child-process-node.js";
+import { checkBasePort, choosePorts, hostPort } from "./dev-ports.js";
 
 /** The file in the cluster's data directory that holds its secret. */
 export const CLUSTER_SECRET_FILE = "cluster-secret";
@@ -370,10 +370,6 @@ function view(member: Member): DevNode {
   return { id, url, port, dataDir, logFile, pid: member.process.pid };
 }
 
-function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
 /**
  * How to run this CLI in a child: the same Node executable and flags (minus inspector flags,
  * whose port would clash) and the CLI script next to this module; from TypeScript source,
@@ -413,31 +409,4 @@ async function removeDevDirectory(dataDir: string): Promise<void> {
     );
   }
   await rm(dataDir, { recursive: true, force: true });
-}
-
-function checkBasePort(basePort: number, count: number): void {
-  const usable =
-    basePort === 0 ||
-    (Number.isSafeInteger(basePort) && basePort >= 1 && basePort + count - 1 <= 65_535);
-  if (!usable) throw new CoordinatorError("invalid_request", `base port ${basePort} is not usable`);
-}
-
-/** `count` ports from `basePort` on, or `count` free ports when `basePort` is 0. */
-async function choosePorts(count: number, basePort: number, host: string): Promise<number[]> {
-  if (basePort !== 0) return Array.from({ length: count }, (_unused, i) => basePort + i);
-  const servers = await Promise.all(Array.from({ length: count }, () => listenOnFreePort(host)));
-  const ports = servers.map((server) => {
-    const address = server.address();
-    return typeof address === "object" && address !== null ? address.port : 0;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
-
-function listenOnFreePort(host: string) {
-  return new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => resolve(server));
-  });
 }
