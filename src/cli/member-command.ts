@@ -6,7 +6,6 @@
  */
 import { Command, Option } from "commander";
 import { nodeIdCharsMax } from "../constants.js";
-import { PEER_ADDRESS_PATTERN_SOURCE } from "../protocol/index.js";
 import { NODE_ID_PATTERN } from "../server/index.js";
 import {
   addClientOptions,
@@ -20,12 +19,12 @@ import { progressBar, renderTable } from "./format.js";
 import { leaderMembers, type Membership } from "./leader-members.js";
 import { replaceMember } from "./member-replace.js";
 import { parseCount } from "./parse.js";
+import { PEER_ADDRESS_PATTERN } from "../util/peer-address.js";
 
 /** `member replace` gives up after this long unless `--timeout-ms` says otherwise. */
 const REPLACE_TIMEOUT_MS_DEFAULT = 600_000;
 /** How often `member replace` polls a catching-up learner. */
 const CATCH_UP_POLL_INTERVAL_MS = 1_000;
-const PEER_ADDRESS = new RegExp(PEER_ADDRESS_PATTERN_SOURCE);
 
 /** The `member` command and its subcommands. */
 export function memberCommand(): Command {
@@ -235,7 +234,7 @@ export function parseMemberId(text: string, option: string): string {
  * @throws UsageError otherwise
  */
 export function parseAddress(text: string): string {
-  if (!PEER_ADDRESS.test(text)) {
+  if (!PEER_ADDRESS_PATTERN.test(text)) {
     throw new UsageError(`--address must be host:port with a port 1..65535, got "${text}"`);
   }
   return text;

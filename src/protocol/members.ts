@@ -7,22 +7,9 @@
 import { Type } from "typebox";
 import { memberAddressCharsMax } from "../constants.js";
 import { Count, NodeIdField, Nullable } from "./fields.js";
+import { PEER_ADDRESS_PATTERN_SOURCE } from "../util/peer-address.js";
 
 const strict = { additionalProperties: false } as const;
-
-/**
- * A port 1..65535 without leading zeros, as a regular expression source: a JSON Schema pattern
- * cannot compare numbers, so the range is spelled out digit by digit.
- */
-const PORT_SOURCE =
-  "([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
-
-/**
- * A member's address, `host:port` or `[ipv6]:port`: the shape the transport dials
- * (PEER_ADDRESS_PATTERN in src/transport/transport.ts, which protocol may not import), with the
- * port range checked here so that a bad address is a 400 before anything is proposed.
- */
-export const PEER_ADDRESS_PATTERN_SOURCE = `^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):${PORT_SOURCE}$`;
 
 /** A member's `host:port` (its peer link and HTTP API share the port). */
 export const PeerAddressField = (description: string) =>

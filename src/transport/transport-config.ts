@@ -20,6 +20,7 @@ import {
 } from "../constants.js";
 import type { NodeId } from "../util/ids.js";
 import { isNodeId } from "./peer-auth.js";
+import { PEER_ADDRESS_PATTERN } from "../util/peer-address.js";
 
 /** A transport configured wrongly (a caller mistake, reported before anything starts). */
 export class TransportConfigError extends Error {
@@ -59,8 +60,7 @@ export const DEFAULT_TRANSPORT_LIMITS: TransportLimits = Object.freeze({
 });
 
 export { NODE_ID_PATTERN } from "./peer-auth.js";
-/** A peer address: `host:port` or `[ipv6]:port` (group 1 the host, group 2 the port). */
-export const PEER_ADDRESS_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+export { PEER_ADDRESS_PATTERN };
 
 /** @throws TransportConfigError when `id` is not a well-formed node id ({@link isNodeId}) */
 export function checkNodeId(id: string, what: string): void {
