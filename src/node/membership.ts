@@ -134,7 +134,8 @@ export class Membership {
     return this.change(change, () => {
       if (options.force === true || raw.liveQuorumAfter(change)) return;
       const votersAfter = raw.configuration().voters.filter((voter) => voter !== id);
-      const live = this.liveAmong(votersAfter);
+      const heard = raw.liveMembers();
+      const live = votersAfter.filter((voter) => heard.includes(voter));
       throw new CoordinatorError(
         "no_live_quorum",
         `after removing ${id} only ${live.length} of the voters [${votersAfter.join(", ")}] ` +
@@ -180,18 +181,6 @@ export class Membership {
 
   private notLeader(): CoordinatorError {
     return notLeaderError(this.deps.leader());
-  }
-
-  /** Those of `voters` the leader heard from within an election timeout (itself included). */
-  private liveAmong(voters: readonly NodeId[]): NodeId[] {
-    const { raw, config } = this.deps;
-    const recent = new Set(
-      raw
-        .status()
-        .progress.filter((peer) => peer.ticksSinceContact < config.electionTimeoutTicks)
-        .map((peer) => peer.id),
-    );
-    return voters.filter((voter) => voter === config.nodeId || recent.has(voter));
   }
 
   /**

@@ -154,12 +154,25 @@ export class RawNode {
     const r = this.raft;
     if (r.role !== "Leader") return false;
     const next = applyConfChange(r.configs.latest().confState, change);
-    const live = (id: NodeId) => {
-      if (id === r.id) return true;
-      const pr = r.tracker.progress.get(id);
-      return pr !== undefined && pr.ticksSinceContact < r.config.electionTimeoutTicks;
-    };
-    return hasQuorum(next.voters, live);
+    return hasQuorum(next.voters, (id) => this.isLive(id));
+  }
+
+  /**
+   * Leader: the members (itself included) heard from within an election timeout — those
+   * {@link liveQuorumAfter} counts as live. Empty on other roles.
+   */
+  liveMembers(): NodeId[] {
+    const r = this.raft;
+    if (r.role !== "Leader") return [];
+    const { voters, learners } = r.tracker.confState();
+    return [...voters, ...learners].filter((id) => this.isLive(id));
+  }
+
+  private isLive(id: NodeId): boolean {
+    const r = this.raft;
+    if (id === r.id) return true;
+    const pr = r.tracker.progress.get(id);
+    return pr !== undefined && pr.ticksSinceContact < r.config.electionTimeoutTicks;
   }
 
   /**
