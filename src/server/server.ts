@@ -183,11 +183,19 @@ export async function startServer(
   };
   const stop = () => (stopping ??= shutdown());
   node.events.on("removed", ({ configIndex }) => {
-    logger.warn({ configIndex }, "this node was removed from the cluster; the server stops");
-    void stop().then(
-      () => options.onRemoved?.(),
-      (error: unknown) => logger.error({ err: String(error) }, "stopping after removal failed"),
+    // The node stops at once; the server lingers stopDrainTimeoutMs first, so that answers in
+    // flight — above all the forwarded request that removed this node — reach their clients.
+    const lingerMs = config.timings.stopDrainTimeoutMs;
+    logger.warn(
+      { configIndex, lingerMs },
+      "this node was removed from the cluster; the server stops",
     );
+    setTimeout(() => {
+      void stop().then(
+        () => options.onRemoved?.(),
+        (error: unknown) => logger.error({ err: String(error) }, "stopping after removal failed"),
+      );
+    }, lingerMs);
   });
   return {
     url,
